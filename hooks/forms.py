@@ -1,0 +1,36 @@
+"""MkDocs hook: put each form, generated from its schema, where a page says <!-- form: NAME -->."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from functions.forms.page import FORM_END, FORM_START  # noqa: E402
+from functions.forms.render import render_form  # noqa: E402
+from functions.forms.schemas import FORM_FILES, get_form  # noqa: E402
+
+PLACEHOLDER = re.compile(r"<!--\s*form:\s*([a-z-]+)\s*-->")
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    def form_html(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in FORM_FILES:
+            raise PluginError(f"{page.file.src_uri}: there is no form called '{name}'. Use one of: {', '.join(FORM_FILES)}")
+        form = get_form(name)
+        # The API lives on the site's own origin unless the operator builds with API_URL set.
+        api = os.environ.get("API_URL", "").rstrip("/")
+        base = urlsplit(config["site_url"] or "/").path or "/"
+        action = f"{api}/api/{form.settings['route']}"
+        return FORM_START + render_form(form, action=action, base_url=base) + FORM_END
+
+    return PLACEHOLDER.sub(form_html, html)

@@ -1,0 +1,160 @@
+"""The local server for `make serve`: the built site from site/, and /api/ routed to the same handler as on AWS.
+
+Standard library only. Submissions go to var/submissions/ and emails to var/outbox/ (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import mimetypes
+import os
+import sys
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent
+MAX_REQUEST_BYTES = 25 * 1024 * 1024
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(self), geolocation=(), interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def make_handler(site_dir: Path):
+    from functions.forms.confirmation import fill, values_from_query
+    from functions.forms.http import handle
+    from functions.forms.service import services
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "kids-devserver"
+        sys_version = ""
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+            # Paths only: query strings can carry a reference or a date.
+            logging.getLogger("devserver").info("%s %s", self.command, urlsplit(self.path).path)
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for key, value in {**SECURITY_HEADERS, **headers}.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _api(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BYTES:
+                self._send(413, {"Content-Type": "application/json", "Connection": "close"},
+                           b'{"title":"There is a problem","errors":[{"field":"","href":"","text":"The request is too large"}]}')
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else b""
+            parts = urlsplit(self.path)
+            event = {
+                "version": "2.0",
+                "rawPath": parts.path,
+                "rawQueryString": parts.query,
+                "queryStringParameters": dict(parse_qsl(parts.query)),
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "requestContext": {"http": {"method": self.command, "path": parts.path, "sourceIp": self.client_address[0]}},
+                "body": base64.b64encode(body).decode("ascii"),
+                "isBase64Encoded": True,
+            }
+            response = handle(event, services())
+            payload = response.get("body", "")
+            data = base64.b64decode(payload) if response.get("isBase64Encoded") else str(payload).encode("utf-8")
+            self._send(response["statusCode"], dict(response.get("headers", {})), data)
+
+        def _static(self) -> None:
+            parts = urlsplit(self.path)
+            relative = unquote(parts.path).lstrip("/")
+            target = (site_dir / relative).resolve()
+            if not str(target).startswith(str(site_dir.resolve())):
+                target = site_dir / "404.html"
+            if target.is_dir():
+                if not parts.path.endswith("/"):
+                    self._send(301, {"Location": parts.path + "/" + (f"?{parts.query}" if parts.query else "")}, b"")
+                    return
+                target = target / "index.html"
+            status = 200
+            if not target.is_file():
+                target, status = site_dir / "404.html", 404
+            data = target.read_bytes()
+            content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if content_type.startswith("text/") or content_type in {"application/javascript", "application/json"}:
+                content_type += "; charset=utf-8"
+            if target.name == "index.html" and parts.query and "data-kids-fill" in (text := data.decode("utf-8")):
+                data = fill(text, values_from_query(dict(parse_qsl(parts.query)))).encode("utf-8")
+            cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
+            self._send(status, {"Content-Type": content_type, "Cache-Control": cache}, data)
+
+        def _dispatch(self) -> None:
+            try:
+                if urlsplit(self.path).path.startswith("/api/"):
+                    self._api()
+                elif self.command in {"GET", "HEAD"}:
+                    self._static()
+                else:
+                    self._send(405, {"Allow": "GET, HEAD", "Content-Type": "text/plain"}, b"Method not allowed")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+    return Handler
+
+
+def serve(host: str, port: int, site_dir: Path) -> ThreadingHTTPServer:
+    """Start the server (not yet serving); the caller runs serve_forever()."""
+    os.environ.setdefault("PORT", str(port))
+    os.environ.setdefault("SITE_DIR", str(site_dir))
+    return ThreadingHTTPServer((host, port), make_handler(site_dir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    parser.add_argument("--site", type=Path, default=ROOT / "site")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if not (args.site / "index.html").exists():
+        print("The site is not built yet: run `make serve`, which builds it first.", file=sys.stderr)
+        return 1
+    os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/")
+    httpd = serve(args.host, args.port, args.site)
+    from functions.forms.service import send_pending, services
+
+    waiting = send_pending(services())
+    if waiting:
+        print(f"Emails from earlier submissions: {dict(waiting)}")
+    var = services().settings.var_dir
+    print(f"Serving the site and forms on http://{args.host}:{args.port}/  (Ctrl+C to stop)")
+    print(f"Submissions are saved in {var / 'submissions'}/ and emails written to {var / 'outbox'}/")
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
+    return HTTPStatus.OK and 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,155 @@
+"""AWS adapters: S3 for storage, SQS for the queue, SES v2 for mail. boto3 clients are made once, when first used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+from functools import cache
+from typing import Any
+
+from .ports import MailError, StorageError
+
+STALE_CLAIM_SECONDS = 300
+
+
+@cache
+def client(service: str) -> Any:
+    """One boto3 client per service per process (endpoints from AWS_ENDPOINT_URL* when set)."""
+    import boto3  # imported here so that modules which never touch AWS stay quick to load
+
+    return boto3.client(service)
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
+def _code(exc: BaseException) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
+
+
+class S3Storage:
+    """Each submission an encrypted JSON object; markers beside it record the email."""
+
+    def __init__(self, bucket: str, s3: Any = None):
+        self.bucket = bucket
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        return self._s3 or client("s3")
+
+    @staticmethod
+    def _key(form: str, submission_id: str, kind: str = "json") -> str:
+        safe = str(uuid.UUID(submission_id))
+        folder = "submissions" if kind == "json" else "delivery"
+        return f"{folder}/{form}/{safe}.{kind}"
+
+    def put_new(self, form: str, submission_id: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        key = self._key(form, submission_id)
+        body = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json",
+                ServerSideEncryption="aws:kms", IfNoneMatch="*",
+            )
+            return record, True
+        except _errors() as exc:
+            if _code(exc) not in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
+                raise StorageError(f"S3 put failed: {_code(exc)}") from exc
+        existing = self.get(form, submission_id)
+        if existing is None:
+            raise StorageError("S3 said the submission exists but it cannot be read")
+        return existing, False
+
+    def get(self, form: str, submission_id: str) -> dict[str, Any] | None:
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=self._key(form, submission_id))
+        except _errors() as exc:
+            if _code(exc) in {"NoSuchKey", "404"}:
+                return None
+            raise StorageError(f"S3 get failed: {_code(exc)}") from exc
+        return json.loads(response["Body"].read())
+
+    def _exists(self, key: str) -> dt.datetime | None:
+        try:
+            return self.s3.head_object(Bucket=self.bucket, Key=key)["LastModified"]
+        except _errors() as exc:
+            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise StorageError(f"S3 head failed: {_code(exc)}") from exc
+
+    def claim(self, form: str, submission_id: str) -> bool:
+        if self.is_sent(form, submission_id):
+            return False
+        key = self._key(form, submission_id, "claim")
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", IfNoneMatch="*", ServerSideEncryption="aws:kms")
+            return True
+        except _errors() as exc:
+            if _code(exc) not in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
+                raise StorageError(f"S3 claim failed: {_code(exc)}") from exc
+        taken = self._exists(key)
+        if taken is not None and (dt.datetime.now(dt.UTC) - taken).total_seconds() < STALE_CLAIM_SECONDS:
+            return False
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", ServerSideEncryption="aws:kms")
+        return True
+
+    def release(self, form: str, submission_id: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=self._key(form, submission_id, "claim"))
+
+    def mark_sent(self, form: str, submission_id: str) -> None:
+        self.s3.put_object(
+            Bucket=self.bucket, Key=self._key(form, submission_id, "sent"), Body=b"", ServerSideEncryption="aws:kms"
+        )
+        self.release(form, submission_id)
+
+    def is_sent(self, form: str, submission_id: str) -> bool:
+        return self._exists(self._key(form, submission_id, "sent")) is not None
+
+    def pending(self) -> Iterator[tuple[str, str]]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix="submissions/"):
+            for item in page.get("Contents", []):
+                _, form, name = item["Key"].split("/", 2)
+                submission_id = name.removesuffix(".json")
+                if not self.is_sent(form, submission_id):
+                    yield form, submission_id
+
+
+class SQSQueue:
+    """One message per submission: its form and id, never its answers."""
+
+    def __init__(self, url: str, sqs: Any = None):
+        self.url = url
+        self._sqs = sqs
+
+    def enqueue(self, form: str, submission_id: str) -> None:
+        sqs = self._sqs or client("sqs")
+        try:
+            sqs.send_message(QueueUrl=self.url, MessageBody=json.dumps({"form": form, "submission_id": submission_id}))
+        except _errors() as exc:
+            raise StorageError(f"SQS send failed: {_code(exc)}") from exc
+
+
+class SESMailer:
+    """Sends the whole MIME message through SES v2 (raw), so Reply-To, both parts and attachments survive."""
+
+    def __init__(self, sesv2: Any = None, configuration_set: str | None = None):
+        self._ses = sesv2
+        self.configuration_set = configuration_set
+
+    def send(self, message: EmailMessage) -> None:
+        ses = self._ses or client("sesv2")
+        kwargs: dict[str, Any] = {"Content": {"Raw": {"Data": message.as_bytes()}}}
+        if self.configuration_set:
+            kwargs["ConfigurationSetName"] = self.configuration_set
+        try:
+            ses.send_email(**kwargs)
+        except _errors() as exc:
+            raise MailError(f"SES send failed: {_code(exc)}") from exc

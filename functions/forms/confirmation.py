@@ -1,0 +1,46 @@
+"""Fill the confirmation page's reference and dates from its address (the local server does this without JavaScript)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import escape
+
+from .reference import is_reference
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def values_from_query(query: dict[str, str]) -> dict[str, str]:
+    """The safe values to show: a well-formed reference, and dates worked out from a real letter date."""
+    values: dict[str, str] = {}
+    reference = query.get("reference", "")
+    if is_reference(reference):
+        values["reference"] = reference
+    letter = query.get("letter_date", "")
+    try:
+        letter_date = dt.date.fromisoformat(letter) if letter else None
+    except ValueError:
+        letter_date = None
+    if letter_date is not None:
+        from .deadlines import DeadlineError, appeal_deadline, contact_deadline
+
+        try:
+            values["letter_date"] = _long_date(letter_date)
+            values["contact_by"] = _long_date(contact_deadline(letter_date))
+            values["appeal_by"] = _long_date(appeal_deadline(letter_date))
+        except (DeadlineError, ValueError):
+            for key in ("letter_date", "contact_by", "appeal_by"):
+                values.pop(key, None)
+    return values
+
+
+def fill(html: str, values: dict[str, str]) -> str:
+    """Put each value into the element marked data-kids-fill="name"; show blocks marked data-kids-needs="name"."""
+    for name, value in values.items():
+        pattern = re.compile(rf'(<(\w+)[^>]*\bdata-kids-fill="{re.escape(name)}"[^>]*>)(.*?)(</\2>)', re.S)
+        html = pattern.sub(lambda m, v=value: m.group(1) + escape(v) + m.group(4), html)
+        html = re.sub(rf'(<\w+[^>]*\bdata-kids-needs="{re.escape(name)}"[^>]*?)\s+hidden(?=[\s>])', r"\1", html)
+    return html

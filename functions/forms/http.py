@@ -1,0 +1,160 @@
+"""The API's request handling: HTTP API (payload 2.0) events in, responses out. No AWS imports here."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from .facts import facts
+from .page import form_page_with_errors, message_page
+from .parse import ParseError, Parsed, parse_form, parse_json
+from .ports import StorageError
+from .schemas import Form, form_for_route
+from .service import Services, submit
+
+log = logging.getLogger("forms")
+
+Response = dict[str, Any]
+# Other routes (uploads) register here: /api/<name> -> handler(event, services).
+EXTRA_ROUTES: dict[str, Callable[[dict[str, Any], Services], Response]] = {}
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json; charset=utf-8", **SECURITY_HEADERS, **(headers or {})},
+        "body": json.dumps(body, ensure_ascii=False),
+    }
+
+
+def problem(status: int, text: str, field: str = "", href: str = "", headers: dict[str, str] | None = None) -> Response:
+    """A plain error in the same shape as validation errors."""
+    title = "There is a problem" if status < 500 else "Sorry, there is a problem with the service"
+    return json_response(status, {"title": title, "errors": [{"field": field, "href": href, "text": text}]}, headers)
+
+
+def html_response(status: int, html: str, headers: dict[str, str] | None = None) -> Response:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "text/html; charset=utf-8", **SECURITY_HEADERS, **(headers or {})},
+        "body": html,
+    }
+
+
+def _headers(event: dict[str, Any]) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+
+
+def body_bytes(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ParseError("The request body is not valid base64") from exc
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+def _wants_json(headers: dict[str, str], content_type: str) -> bool:
+    return content_type == "application/json" or "application/json" in headers.get("accept", "")
+
+
+def _confirmation_location(form: Form, services: Services, reference: str, answers: dict[str, Any]) -> str:
+    """Where the browser goes after sending: always our own site (no open redirect)."""
+    query = {"reference": reference}
+    path = form.settings.get("deadline_field")
+    if path:
+        value: Any = answers
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str):
+            query["letter_date"] = value
+    return services.settings.site_url + form.settings["confirmation_page"] + "?" + urlencode(query)
+
+
+def handle_form(form: Form, event: dict[str, Any], services: Services) -> Response:
+    headers = _headers(event)
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    wants_json = _wants_json(headers, content_type)
+    body = body_bytes(event)
+    if len(body) > services.settings.max_body_bytes:
+        limit = services.settings.max_body_bytes // 1024
+        return problem(413, f"The form is too large to send. It must be {limit} KB or smaller")
+    parsed: Parsed
+    if content_type == "application/json":
+        parsed = parse_json(form, body)
+    elif content_type == "application/x-www-form-urlencoded":
+        parsed = parse_form(form, body)
+    else:
+        return problem(415, "Send the form as application/json or application/x-www-form-urlencoded")
+    if (event.get("queryStringParameters") or {}).get("check") == "1":
+        # The check-your-answers step asks whether the answers are complete before showing them back.
+        from .validate import validate
+
+        errors = validate(form.name, parsed.answers)
+        if errors:
+            return json_response(400, {"title": "There is a problem", "errors": [e.as_dict() for e in errors]})
+        return json_response(200, {"ok": True})
+    try:
+        outcome = submit(form.name, parsed, services)
+    except StorageError:
+        log.error("storage failed form=%s", form.name)
+        text = f"Your answers have not been sent. Try again in a few minutes, or call us on {facts()['phone']}"
+        if wants_json:
+            return problem(503, text, headers={"Retry-After": "60"})
+        return html_response(503, message_page("Sorry, there is a problem with the service", text, services.settings, form))
+    if outcome.errors:
+        if wants_json:
+            errors = [e.as_dict() for e in outcome.errors]
+            return json_response(400, {"title": "There is a problem", "errors": errors})
+        return html_response(400, form_page_with_errors(form, parsed.typed, list(outcome.errors), services.settings))
+    assert outcome.reference is not None
+    location = _confirmation_location(form, services, outcome.reference, outcome.answers or {})
+    if wants_json:
+        return json_response(201, {"reference": outcome.reference, "confirmation_url": location})
+    return {"statusCode": 303, "headers": {"Location": location, **SECURITY_HEADERS}, "body": ""}
+
+
+def handle(event: dict[str, Any], services: Services) -> Response:
+    """Route one API request. Anything a client sends gets a 2xx, 3xx or 4xx, never a 5xx."""
+    started = time.perf_counter()
+    http = (event.get("requestContext") or {}).get("http") or {}
+    method = str(http.get("method", "GET")).upper()
+    path = str(event.get("rawPath") or http.get("path") or "")
+    route = path.removeprefix("/api/").strip("/") if path.startswith("/api/") else ""
+    response: Response
+    try:
+        form = form_for_route(route) if route else None
+        extra = EXTRA_ROUTES.get(route)
+        origin = _headers(event).get("origin")
+        if form is None and extra is None:
+            response = problem(404, "There is no form at this address")
+        elif method != "POST":
+            response = problem(405, "Send the form with POST", headers={"Allow": "POST"})
+        elif origin is not None and origin != services.settings.allowed_origin:
+            response = problem(403, "Forms can only be sent from this service's own website")
+        elif form is not None:
+            response = handle_form(form, event, services)
+        else:
+            assert extra is not None
+            response = extra(event, services)
+    except ParseError as exc:
+        response = problem(exc.status, exc.text)
+    except Exception as exc:  # a bug of ours: say so plainly, log the kind of error and nothing the family sent
+        log.exception("unexpected error route=%s kind=%s", route, type(exc).__name__)
+        response = problem(500, f"Something went wrong on our side. Try again later, or call us on {facts()['phone']}")
+    log.info(
+        "request route=%s status=%s ms=%.1f", route or path[:40], response["statusCode"], (time.perf_counter() - started) * 1000
+    )
+    return response

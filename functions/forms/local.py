@@ -1,0 +1,148 @@
+"""File-backed adapters for `make serve` and the tests: submissions under var/submissions, emails under var/outbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from .ports import MailError, StorageError
+
+# A claim older than this is from a process that died while sending; the email may be sent again.
+STALE_CLAIM_SECONDS = 300
+
+
+def _safe_id(submission_id: str) -> str:
+    """Only a real UUID becomes a file name."""
+    return str(uuid.UUID(submission_id))
+
+
+def _write_durably(path: Path, data: bytes) -> Path:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return tmp
+
+
+class LocalStorage:
+    """Each submission is one JSON file; a '.sent' file beside it records its email."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, form: str, submission_id: str, suffix: str = ".json") -> Path:
+        return self.root / form / f"{_safe_id(submission_id)}{suffix}"
+
+    def put_new(self, form: str, submission_id: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        path = self._path(form, submission_id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = _write_durably(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+            try:
+                os.link(tmp, path)  # atomic and complete: a second writer with the same id fails here
+                created = True
+            except FileExistsError:
+                created = False
+            finally:
+                tmp.unlink(missing_ok=True)
+            if created:
+                directory = os.open(path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(directory)
+                finally:
+                    os.close(directory)
+                return record, True
+            return json.loads(path.read_text(encoding="utf-8")), False
+        except OSError as exc:
+            raise StorageError(f"local storage failed: {exc.__class__.__name__}") from exc
+
+    def get(self, form: str, submission_id: str) -> dict[str, Any] | None:
+        path = self._path(form, submission_id)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def claim(self, form: str, submission_id: str) -> bool:
+        if self.is_sent(form, submission_id):
+            return False
+        claim = self._path(form, submission_id, ".claim")
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if time.time() - claim.stat().st_mtime < STALE_CLAIM_SECONDS:
+                return False
+            claim.touch()
+            return True
+        os.close(fd)
+        return True
+
+    def release(self, form: str, submission_id: str) -> None:
+        self._path(form, submission_id, ".claim").unlink(missing_ok=True)
+
+    def mark_sent(self, form: str, submission_id: str) -> None:
+        self._path(form, submission_id, ".sent").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        self.release(form, submission_id)
+
+    def is_sent(self, form: str, submission_id: str) -> bool:
+        return self._path(form, submission_id, ".sent").exists()
+
+    def pending(self) -> Iterator[tuple[str, str]]:
+        if not self.root.exists():
+            return
+        for path in sorted(self.root.glob("*/*.json")):
+            form, submission_id = path.parent.name, path.stem
+            if not self.is_sent(form, submission_id):
+                yield form, submission_id
+
+
+class LocalMailer:
+    """Writes each email as an RFC 5322 .eml file in the outbox folder."""
+
+    def __init__(self, outbox: Path):
+        self.outbox = Path(outbox)
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            self.outbox.mkdir(parents=True, exist_ok=True)
+            stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+            name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+            path = self.outbox / name
+            tmp = _write_durably(path, message.as_bytes())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise MailError(f"outbox write failed: {exc.__class__.__name__}") from exc
+
+
+class InlineQueue:
+    """Locally the 'queue' delivers at once; a failed delivery stays pending for `make send-pending`."""
+
+    def __init__(self, deliver: Callable[[str, str], object]):
+        self._deliver = deliver
+
+    def enqueue(self, form: str, submission_id: str) -> None:
+        self._deliver(form, submission_id)
+
+
+def main(argv: list[str]) -> int:
+    from .service import local_services, send_pending
+
+    if argv[:1] != ["send-pending"]:
+        print("usage: python -m functions.forms.local send-pending", file=sys.stderr)
+        return 2
+    services = local_services()
+    results = send_pending(services)
+    print(f"Sent {results.get('sent', 0)}, still waiting {results.get('failed', 0)}, held as spam {results.get('held', 0)}.")
+    return 0 if not results.get("failed") else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

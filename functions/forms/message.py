@@ -1,0 +1,186 @@
+"""Build the team's email for a submission: text and HTML parts, every answer labelled as on the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+from html import escape
+from typing import Any
+
+from .schemas import Field, Form, get_form
+
+
+def _value_text(field: Field, value: Any) -> str:
+    if value is None or value == "":
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field.widget == "date" and isinstance(value, str):
+        try:
+            return _long_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    if "enum" in field.schema:
+        return field.option_label(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "None"
+    return str(value)
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _get(answers: dict[str, Any], path: str) -> Any:
+    value: Any = answers
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def deadline_lines(form: Form, answers: dict[str, Any], today: dt.date) -> tuple[list[str], bool]:
+    """What the decision letter's date means, and whether it is urgent (contact deadline near or past)."""
+    path = form.settings.get("deadline_field")
+    letter = _get(answers, path) if path else None
+    if not letter:
+        return [], False
+    from . import deadlines  # only forms with a deadline need the calendar
+    from .facts import facts
+
+    try:
+        contact_by = deadlines.contact_deadline(dt.date.fromisoformat(letter))
+    except (ValueError, deadlines.DeadlineError):
+        return [], False
+    days_left = (contact_by - today).days
+    urgent = days_left <= int(facts()["urgent_within_days"])
+    months = facts()["contact_window_months"]
+    if days_left < 0:
+        line = f"URGENT: the {months}-month date to contact us was {_long_date(contact_by)}, {-days_left} days ago."
+    elif urgent:
+        line = f"URGENT: the {months}-month date to contact us is {_long_date(contact_by)}, in {days_left} days."
+    else:
+        line = f"The {months}-month date to contact us is {_long_date(contact_by)} (in {days_left} days)."
+    return [line], urgent
+
+
+def _rows(fields: tuple[Field, ...], answers: dict[str, Any], top: bool = True) -> list[tuple[str, str, str]]:
+    """(kind, label, value) rows in form order: a 'section' row, then its 'answer' rows.
+
+    A question at the top level is a section of its own, so that it never reads as part of the one above.
+    """
+    rows: list[tuple[str, str, str]] = []
+    for field in fields:
+        if field.widget in {"hidden", "honeypot"}:
+            continue
+        value = answers.get(field.name) if isinstance(answers, dict) else None
+        if field.children:
+            rows.append(("section", field.label, ""))
+            rows.extend(_rows(field.children, value if isinstance(value, dict) else {}, top=False))
+        elif top:
+            rows.append(("section", field.email_label, ""))
+            rows.append(("value", "", _value_text(field, value)))
+        else:
+            rows.append(("answer", field.email_label, _value_text(field, value)))
+    return rows
+
+
+def subject_for(form: Form, answers: dict[str, Any], reference: str) -> str:
+    """The form's name, its kind of request and the reference: never a child's details."""
+    title = form.settings.get("email_title", form.title)
+    kind_path = form.settings.get("email_subject_field")
+    if kind_path:
+        field = form.by_path()[kind_path]
+        kind = _get(answers, kind_path)
+        if kind:
+            return f"{title}: {field.option_label(kind)} - {reference}"
+    return f"{title} - {reference}"
+
+
+def _reply_to(form: Form, answers: dict[str, Any]) -> Address | None:
+    path = form.settings.get("reply_to_field")
+    email = _get(answers, path) if path else None
+    if not isinstance(email, str) or "@" not in email:
+        return None
+    user, _, domain = email.rpartition("@")
+    try:
+        return Address(addr_spec=f"{user}@{domain}")
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
+def build_message(
+    record: dict[str, Any],
+    *,
+    sender: str,
+    to: str,
+    today: dt.date | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    extra_lines: list[str] = (),  # type: ignore[assignment]
+) -> EmailMessage:
+    """The team's email for a stored submission."""
+    form = get_form(record["form"])
+    answers = record["answers"]
+    reference = record["reference"]
+    received = dt.datetime.fromisoformat(record["received_at"])
+    today = today or received.date()
+    notes, urgent = deadline_lines(form, answers, today)
+    notes = [*notes, *extra_lines]
+
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = subject_for(form, answers, reference)
+    message["From"] = sender
+    message["To"] = to
+    reply_to = _reply_to(form, answers)
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
+    message["Date"] = format_datetime(received)
+    message["Message-ID"] = make_msgid(idstring=reference, domain="send-mediation.local")
+    if urgent:
+        message["Importance"] = "high"
+        message["X-Priority"] = "1"
+
+    rows = _rows(form.fields, answers)
+    title = form.settings.get("email_title", form.title)
+    header = [f"{title}", f"Reference: {reference}", f"Received: {received:%A %d %B %Y at %H:%M} (UTC)", *notes]
+    text_lines = [*header, ""]
+    for kind, label, value in rows:
+        indented = value.replace("\n", "\n    ")
+        if kind == "section":
+            text_lines += ["", label.upper(), "-" * len(label)]
+        elif kind == "value":
+            text_lines.append(f"    {indented}")
+        else:
+            text_lines.append(f"{label}\n    {indented}")
+    text_lines += ["", "Reply to this email to write to the family, where they gave an email address."]
+    message.set_content("\n".join(text_lines) + "\n", charset="utf-8")
+
+    html_rows = []
+    for kind, label, value in rows:
+        if kind == "section":
+            html_rows.append(f'<tr><th colspan="2" style="text-align:left;padding-top:1em"><h2>{escape(label)}</h2></th></tr>')
+        elif kind == "value":
+            html_rows.append(f'<tr><td colspan="2" style="white-space:pre-wrap">{escape(value)}</td></tr>')
+        else:
+            html_rows.append(
+                f'<tr><th style="text-align:left;vertical-align:top;padding-right:1em">{escape(label)}</th>'
+                f'<td style="white-space:pre-wrap">{escape(value)}</td></tr>'
+            )
+    notes_html = "".join(
+        f'<p style="{"color:#b3261e;font-weight:bold" if n.startswith("URGENT") else ""}">{escape(n)}</p>' for n in notes
+    )
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)} {escape(reference)}</title></head>'
+        f'<body style="font-family:Arial,sans-serif"><h1>{escape(title)}</h1>'
+        f"<p>Reference: <strong>{escape(reference)}</strong><br>Received: {escape(f'{received:%A %d %B %Y at %H:%M}')} (UTC)</p>"
+        f'{notes_html}<table>{"".join(html_rows)}</table></body></html>'
+    )
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message

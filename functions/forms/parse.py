@@ -1,0 +1,181 @@
+"""Turn a request body (JSON or a plain HTML form post) into a form's answers."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from .schemas import Field, Form
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+DATE_PARTS = ("day", "month", "year")
+# Names a page may send that are not answers (the page's language, the time-trap token).
+CONTROL_NAMES = frozenset({"lang", "started"})
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_LINE_BREAKS = re.compile(r"\r\n?")
+
+
+class ParseError(ValueError):
+    """The body cannot be read as answers at all."""
+
+    def __init__(self, text: str, status: int = 400):
+        super().__init__(text)
+        self.text = text
+        self.status = status
+
+
+@dataclass
+class Parsed:
+    """The answers, and what the family typed in the form (kept to show it back to them)."""
+
+    answers: dict[str, Any]
+    typed: dict[str, str] = field(default_factory=dict)
+    controls: dict[str, str] = field(default_factory=dict)
+
+
+def clean_text(value: str, multiline: bool) -> str:
+    """NFC, no control or invisible formatting characters, line breaks only where the answer can have them."""
+    value = unicodedata.normalize("NFC", _LINE_BREAKS.sub("\n", value))
+    if multiline:
+        value = "\n".join(_CONTROL_CHARS.sub("", line.replace("\t", " ")).rstrip() for line in value.split("\n"))
+    else:
+        value = _CONTROL_CHARS.sub("", value.replace("\n", " ").replace("\t", " "))
+    return value.strip()
+
+
+def _clean(fields: tuple[Field, ...], answers: Any) -> Any:
+    if not isinstance(answers, dict):
+        return answers
+    by_name = {f.name: f for f in fields}
+    cleaned: dict[str, Any] = {}
+    for key, value in answers.items():
+        f = by_name.get(key)
+        if isinstance(value, str):
+            value = clean_text(value, multiline=f is not None and f.widget == "textarea")
+        elif f is not None and f.children:
+            value = _clean(f.children, value)
+        cleaned[key] = value
+    return cleaned
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ParseError(f"The answer '{key}' appears twice. Send each answer once")
+        result[key] = value
+    return result
+
+
+def _no_constant(name: str) -> Any:
+    raise ParseError(f"{name} is not a number this form accepts")
+
+
+def parse_json(form: Form, body: bytes) -> Parsed:
+    """JSON answers: an object, no repeated keys, no NaN or Infinity."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError("Send the answers as UTF-8 text") from exc
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise ParseError("The answers are nested too deeply") from exc
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"The answers are not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise ParseError("Send the answers as a JSON object")
+    controls = {k: data.pop(k) for k in list(data) if k in CONTROL_NAMES and isinstance(data[k], str)}
+    return Parsed(answers=_clean(form.fields, data), controls=controls)
+
+
+def _date_from_boxes(day: str, month: str, year: str) -> str | None:
+    """'3', '03' or 'March' style boxes to YYYY-MM-DD; something that fails the date check when they are wrong."""
+    day, month, year = day.strip(), month.strip().lower(), year.strip()
+    if not (day or month or year):
+        return None
+    month_number = int(month) if month.isdigit() else MONTHS.get(month.rstrip("."))
+    if not (day.isdigit() and month_number and year.isdigit() and len(year) == 4):
+        return f"{year or '????'}-{month or '??'}-{day or '??'}"
+    return f"{int(year):04d}-{int(month_number):02d}-{int(day):02d}"
+
+
+def _number(text: str) -> int | str:
+    return int(text) if re.fullmatch(r"-?\d{1,6}", text) else text
+
+
+def parse_form(form: Form, body: bytes) -> Parsed:
+    """A plain HTML form post (application/x-www-form-urlencoded)."""
+    try:
+        text = body.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=500)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError("The form could not be read. Reload the page and try again") from exc
+    typed: dict[str, str] = {}
+    for key, value in pairs:
+        typed[key] = clean_text(value, multiline=True)
+    known: set[str] = set(CONTROL_NAMES)
+    answers: dict[str, Any] = {}
+    for leaf in form.leaves():
+        names = [f"{leaf.path}-{part}" for part in DATE_PARTS] if leaf.widget == "date" else [leaf.path]
+        known.update(names)
+        value: Any
+        if leaf.widget == "date":
+            value = _date_from_boxes(*(typed.get(n, "") for n in names))
+        elif leaf.widget == "checkbox":
+            value = True if typed.get(leaf.path) else None
+        elif leaf.widget == "honeypot":
+            value = typed.get(leaf.path)
+        else:
+            raw = typed.get(leaf.path, "")
+            multiline = leaf.widget == "textarea"
+            value = clean_text(raw, multiline) or None
+            if value is not None and leaf.schema.get("type") == "integer":
+                value = _number(value)
+        if value is None:
+            continue
+        _put(answers, leaf.path, value)
+    for key in typed:
+        if key not in known and not key.startswith("files"):
+            _put(answers, key.split(".")[0] if "." not in key else key, typed[key])
+    if not answers.get("submission_id"):
+        # A page without JavaScript cannot make its own id; one from here still makes a repeat of the
+        # error page's form one submission.
+        answers["submission_id"] = str(uuid.uuid4())
+    controls = {k: typed[k] for k in CONTROL_NAMES if k in typed}
+    return Parsed(answers=answers, typed=typed, controls=controls)
+
+
+def _put(target: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        nested = target.setdefault(part, {})
+        if not isinstance(nested, dict):
+            return
+        target = nested
+    target[parts[-1]] = value

@@ -1,0 +1,138 @@
+"""The pipeline: validate, store durably, queue; and, apart, deliver the email exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from .config import Settings, settings
+from .message import build_message
+from .parse import Parsed
+from .ports import MailError, Mailer, Queue, Storage, StorageError
+from .reference import new_reference
+from .validate import FieldError, validate
+
+log = logging.getLogger("forms")
+
+
+@dataclass
+class Services:
+    storage: Storage
+    queue: Queue
+    mailer: Mailer
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a submission: a reference, or the problems with it."""
+
+    reference: str | None = None
+    errors: tuple[FieldError, ...] = ()
+    answers: dict[str, Any] | None = None
+
+
+def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | None = None) -> Outcome:
+    """Validate, store, queue. A reference comes back only after the record is durably stored."""
+    now = now or dt.datetime.now(dt.UTC)
+    errors = validate(form, parsed.answers, today=now.date())
+    if errors:
+        return Outcome(errors=tuple(errors))
+    answers = parsed.answers
+    record = {
+        "form": form,
+        "submission_id": answers["submission_id"],
+        "reference": new_reference(),
+        "received_at": now.isoformat(timespec="seconds"),
+        "lang": parsed.controls.get("lang", "en"),
+        "answers": answers,
+    }
+    stored, created = services.storage.put_new(form, answers["submission_id"], record)
+    if not services.storage.is_sent(form, stored["submission_id"]):
+        try:
+            services.queue.enqueue(form, stored["submission_id"])
+        except Exception as exc:  # the record is safe; the sweep sends it later
+            log.warning("queue failed form=%s reference=%s error=%s", form, stored["reference"], type(exc).__name__)
+    log.info("stored form=%s reference=%s new=%s", form, stored["reference"], created)
+    return Outcome(reference=stored["reference"], answers=stored["answers"])
+
+
+def deliver(services: Services, form: str, submission_id: str) -> str:
+    """Send one submission's email unless it was sent already: 'sent', 'already-sent' or 'missing'.
+
+    Raises MailError when the mail service fails, leaving the submission pending for a retry.
+    """
+    storage = services.storage
+    record = storage.get(form, submission_id)
+    if record is None:
+        log.error("deliver: no stored record form=%s", form)
+        return "missing"
+    if not storage.claim(form, submission_id):
+        return "already-sent"
+    try:
+        message = build_message(record, sender=services.settings.mail_from, to=services.settings.team_email)
+        services.mailer.send(message)
+    except Exception:
+        storage.release(form, submission_id)
+        log.warning("mail failed form=%s reference=%s", form, record["reference"])
+        raise
+    storage.mark_sent(form, submission_id)
+    log.info("sent form=%s reference=%s", form, record["reference"])
+    return "sent"
+
+
+def send_pending(services: Services) -> Counter[str]:
+    """Try again every stored submission whose email has not gone."""
+    results: Counter[str] = Counter()
+    for form, submission_id in list(services.storage.pending()):
+        try:
+            results[deliver(services, form, submission_id)] += 1
+        except (MailError, StorageError, OSError):
+            results["failed"] += 1
+    return results
+
+
+def local_services(config: Settings | None = None) -> Services:
+    """File-backed storage and outbox under var/, with delivery straight after storing."""
+    from .local import InlineQueue, LocalMailer, LocalStorage
+
+    config = config or settings()
+    services = Services(
+        storage=LocalStorage(config.var_dir / "submissions"),
+        queue=None,  # type: ignore[arg-type]
+        mailer=LocalMailer(config.var_dir / "outbox"),
+        settings=config,
+    )
+
+    def deliver_now(form: str, submission_id: str) -> None:
+        try:
+            deliver(services, form, submission_id)
+        except (MailError, OSError):
+            pass  # stays pending; logged in deliver
+
+    services.queue = InlineQueue(deliver_now)
+    return services
+
+
+def aws_services(config: Settings | None = None) -> Services:
+    """S3, SQS and SES v2 through boto3."""
+    from . import aws
+
+    config = config or settings()
+    return Services(
+        storage=aws.S3Storage(config.submissions_bucket),
+        queue=aws.SQSQueue(config.queue_url),
+        mailer=aws.SESMailer(),
+        settings=config,
+    )
+
+
+@cache
+def services() -> Services:
+    """This process's services, made once."""
+    config = settings()
+    return aws_services(config) if config.backend == "aws" else local_services(config)
