@@ -1,0 +1,101 @@
+"""Validation: every problem at once, one per field, in form order, in GOV.UK wording from the schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from functions.forms.schemas import get_form
+from functions.forms.validate import validate
+from tests.unit.factories import referral
+
+TODAY = dt.date(2026, 11, 28)
+
+
+def errors_of(answers, today=TODAY):
+    return {e.field: e.text for e in validate("referral", answers, today=today)}
+
+
+def test_a_complete_referral_has_no_errors():
+    assert validate("referral", referral(), today=TODAY) == []
+
+
+def test_an_empty_referral_lists_every_required_question_in_form_order():
+    errors = validate("referral", {}, today=TODAY)
+    fields = [e.field for e in errors]
+    order = get_form("referral").order()
+    assert fields == sorted(fields, key=order.get)
+    assert "service" in fields and "you.name" in fields and "child.date_of_birth" in fields
+    assert "consent.privacy_notice_read" in fields
+    assert len(fields) == len(set(fields))
+    assert errors[1].text == "Select what you would like help with"
+
+
+def test_error_links_point_at_the_first_box_of_a_date_and_at_the_input_id():
+    errors = {e.field: e.href for e in validate("referral", referral(child__date_of_birth=...), today=TODAY)}
+    assert errors == {"child.date_of_birth": "#child-date_of_birth-day"}
+    errors = {e.field: e.href for e in validate("referral", referral(you__name=...), today=TODAY)}
+    assert errors == {"you.name": "#you-name"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "text"),
+    [
+        ({"child__date_of_birth": "2015-02-30"}, "child.date_of_birth", "Date of birth must be a real date"),
+        ({"child__date_of_birth": "2027-01-01"}, "child.date_of_birth", "Date of birth must be in the past"),
+        ({"child__date_of_birth": "2000-11-27"}, "child.date_of_birth", "We can help with children and young people aged 0 to 25. Call us if the young person is 26 or older"),
+        ({"decision__letter_date": "2026-11-29"}, "decision.letter_date", "Date on the decision letter must be today or in the past"),
+        ({"decision__letter_date": "31/10/2026"}, "decision.letter_date", "Date on the decision letter must be a real date"),
+        ({"decision__letter_date": ...}, "decision.letter_date", "Enter the date on the decision letter"),
+        ({"you__email": "not an email"}, "you.email", "Enter an email address in the correct format, like name@example.com"),
+        ({"you__phone": "call me"}, "you.phone", "Enter a phone number, like 01632 960 001 or 07700 900 982"),
+        ({"service": "therapy"}, "service", "Select what you would like help with"),
+        ({"consent__privacy_notice_read": False}, "consent.privacy_notice_read", "Confirm that you have read the privacy notice"),
+        ({"website": "http://spam.example"}, "website", "Leave the last box empty"),
+        ({"disagreement": "x" * 5001}, "disagreement", "What you disagree about must be 5,000 characters or fewer"),
+        ({"submission_id": "1234"}, "submission_id", "Submission number must be a UUID"),
+    ],
+)
+def test_each_problem_gets_its_own_message(change, field, text):
+    assert errors_of(referral(**change)) == {field: text}
+
+
+def test_a_26_year_old_is_refused_but_a_25_year_old_is_not():
+    assert errors_of(referral(child__date_of_birth="2000-11-29")) == {}
+    assert "child.date_of_birth" in errors_of(referral(child__date_of_birth="2000-11-28"))
+
+
+def test_email_or_phone_is_needed_but_not_both():
+    assert errors_of(referral(you__email=...)) == {}
+    assert errors_of(referral(you__phone=...)) == {}
+    assert errors_of(referral(you__phone=..., you__email=...)) == {
+        "you.email": "Enter an email address or a phone number, so we can reach you"
+    }
+
+
+def test_letter_date_is_not_needed_for_disagreement_resolution():
+    answers = referral(service="disagreement_resolution", decision__letter_date=...)
+    assert errors_of(answers) == {}
+
+
+def test_unknown_fields_are_refused_at_any_level():
+    errors = errors_of(referral(favourite_colour="blue", you__shoe_size="9"))
+    assert errors["favourite_colour"].startswith("Remove 'favourite_colour'")
+    assert errors["you.shoe_size"].startswith("Remove 'shoe_size'")
+
+
+def test_wrong_types_get_the_fields_message_not_a_crash():
+    errors = errors_of(referral(you=["not", "an", "object"], consent__share_with_local_authority="yes"))
+    assert errors["you"] == "Tell us about you"
+    assert errors["consent.share_with_local_authority"] == "Agree that we can share your request with the local authority"
+
+
+def test_every_question_has_a_message_for_every_way_it_can_fail():
+    checked = {"required", "type", "enum", "format", "maxLength", "minLength", "pattern", "const", "x-not-future", "x-max-age-years"}
+    missing = []
+    for field in get_form("referral").leaves():
+        messages = field.schema.get("x-messages", {})
+        needed = {k for k in checked if k in field.schema} | ({"required"} if field.required else set()) | {"type"}
+        missing += [f"{field.path}: {k}" for k in sorted(needed - set(messages))]
+    assert not missing, missing
