@@ -44,7 +44,7 @@ def make_handler(site_dir: Path):
         sys_version = ""
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args) -> None:
             # Paths only: query strings can carry a reference or a date.
             logging.getLogger("devserver").info("%s %s", self.command, urlsplit(self.path).path)
 
@@ -60,8 +60,11 @@ def make_handler(site_dir: Path):
         def _api(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_REQUEST_BYTES:
-                self._send(413, {"Content-Type": "application/json", "Connection": "close"},
-                           b'{"title":"There is a problem","errors":[{"field":"","href":"","text":"The request is too large"}]}')
+                self._send(
+                    413,
+                    {"Content-Type": "application/json", "Connection": "close"},
+                    b'{"title":"There is a problem","errors":[{"field":"","href":"","text":"The request is too large"}]}',
+                )
                 self.close_connection = True
                 return
             body = self.rfile.read(length) if length else b""
@@ -72,13 +75,17 @@ def make_handler(site_dir: Path):
                 "rawQueryString": parts.query,
                 "queryStringParameters": dict(parse_qsl(parts.query)),
                 "headers": {k.lower(): v for k, v in self.headers.items()},
-                "requestContext": {"http": {"method": self.command, "path": parts.path, "sourceIp": self.client_address[0]}},
+                "requestContext": {
+                    "http": {"method": self.command, "path": parts.path, "sourceIp": self.client_address[0]}
+                },
                 "body": base64.b64encode(body).decode("ascii"),
                 "isBase64Encoded": True,
             }
             response = handle(event, services())
             payload = response.get("body", "")
-            data = base64.b64decode(payload) if response.get("isBase64Encoded") else str(payload).encode("utf-8")
+            data = (
+                base64.b64decode(payload) if response.get("isBase64Encoded") else str(payload).encode("utf-8")
+            )
             self._send(response["statusCode"], dict(response.get("headers", {})), data)
 
         def _static(self) -> None:
@@ -89,7 +96,9 @@ def make_handler(site_dir: Path):
                 target = site_dir / "404.html"
             if target.is_dir():
                 if not parts.path.endswith("/"):
-                    self._send(301, {"Location": parts.path + "/" + (f"?{parts.query}" if parts.query else "")}, b"")
+                    self._send(
+                        301, {"Location": parts.path + "/" + (f"?{parts.query}" if parts.query else "")}, b""
+                    )
                     return
                 target = target / "index.html"
             status = 200
@@ -97,9 +106,16 @@ def make_handler(site_dir: Path):
                 target, status = site_dir / "404.html", 404
             data = target.read_bytes()
             content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            if content_type.startswith("text/") or content_type in {"application/javascript", "application/json"}:
+            if content_type.startswith("text/") or content_type in {
+                "application/javascript",
+                "application/json",
+            }:
                 content_type += "; charset=utf-8"
-            if target.name == "index.html" and parts.query and "data-kids-fill" in (text := data.decode("utf-8")):
+            if (
+                target.name == "index.html"
+                and parts.query
+                and "data-kids-fill" in (text := data.decode("utf-8"))
+            ):
                 data = fill(text, values_from_query(dict(parse_qsl(parts.query)))).encode("utf-8")
             cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
             self._send(status, {"Content-Type": content_type, "Cache-Control": cache}, data)
@@ -111,7 +127,9 @@ def make_handler(site_dir: Path):
                 elif self.command in {"GET", "HEAD"}:
                     self._static()
                 else:
-                    self._send(405, {"Allow": "GET, HEAD", "Content-Type": "text/plain"}, b"Method not allowed")
+                    self._send(
+                        405, {"Allow": "GET, HEAD", "Content-Type": "text/plain"}, b"Method not allowed"
+                    )
             except (BrokenPipeError, ConnectionResetError):
                 pass
 

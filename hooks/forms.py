@@ -25,7 +25,9 @@ def on_page_content(html, page, config, files, **kwargs):
     def form_html(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in FORM_FILES:
-            raise PluginError(f"{page.file.src_uri}: there is no form called '{name}'. Use one of: {', '.join(FORM_FILES)}")
+            raise PluginError(
+                f"{page.file.src_uri}: there is no form called '{name}'. Use one of: {', '.join(FORM_FILES)}"
+            )
         form = get_form(name)
         # The API lives on the site's own origin unless the operator builds with API_URL set.
         api = os.environ.get("API_URL", "").rstrip("/")

@@ -29,7 +29,11 @@ def build_site(target: Path, site_url: str, extra_env: dict[str, str] | None = N
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url, **(extra_env or {})}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(target)],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "WARNING" not in output, output
@@ -60,7 +64,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     site_dir = tmp_path_factory.mktemp("site")
     var_dir = tmp_path_factory.mktemp("var")
     build_site(site_dir, url)
-    os.environ.update({"PORT": str(port), "SITE_URL": url, "SITE_DIR": str(site_dir), "VAR_DIR": str(var_dir)})
+    os.environ.update(
+        {"PORT": str(port), "SITE_URL": url, "SITE_DIR": str(site_dir), "VAR_DIR": str(var_dir)}
+    )
     from functions.forms import config, service
 
     config.settings.cache_clear()

@@ -231,7 +231,24 @@
     });
   }
 
+  /* Like GOV.UK's error summary: a link moves focus to the field, and brings its question into view. */
+  function linkSummary(summary) {
+    if (!summary || summary.dataset.kidsLinked) return;
+    summary.dataset.kidsLinked = "1";
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      if (!link) return;
+      var input = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+      if (!input) return;
+      event.preventDefault();
+      var group = input.closest("[data-field]") || input;
+      group.scrollIntoView();
+      input.focus({ preventScroll: true });
+    });
+  }
+
   function init() {
+    document.querySelectorAll("[data-kids-error-summary]").forEach(linkSummary);
     document.querySelectorAll("form[data-kids-form]").forEach(enhance);
     fillConfirmation();
   }

@@ -42,5 +42,9 @@ def fill(html: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         pattern = re.compile(rf'(<(\w+)[^>]*\bdata-kids-fill="{re.escape(name)}"[^>]*>)(.*?)(</\2>)', re.S)
         html = pattern.sub(lambda m, v=value: m.group(1) + escape(v) + m.group(4), html)
-        html = re.sub(rf'(<\w+[^>]*\bdata-kids-needs="{re.escape(name)}"[^>]*?)\s+hidden(?=[\s>])', r"\1", html)
+        html = re.sub(
+            rf'(<\w+[^>]*\bdata-kids-needs="{re.escape(name)}"[^>]*?)\s+hidden(?:="[^"]*")?(?=[\s/>])',
+            r"\1",
+            html,
+        )
     return html

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from .facts import facts
 from .page import form_page_with_errors, message_page
-from .parse import ParseError, Parsed, parse_form, parse_json
+from .parse import Parsed, ParseError, parse_form, parse_json
 from .ports import StorageError
 from .schemas import Form, form_for_route
 from .service import Services, submit
@@ -38,10 +38,14 @@ def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | N
     }
 
 
-def problem(status: int, text: str, field: str = "", href: str = "", headers: dict[str, str] | None = None) -> Response:
+def problem(
+    status: int, text: str, field: str = "", href: str = "", headers: dict[str, str] | None = None
+) -> Response:
     """A plain error in the same shape as validation errors."""
     title = "There is a problem" if status < 500 else "Sorry, there is a problem with the service"
-    return json_response(status, {"title": title, "errors": [{"field": field, "href": href, "text": text}]}, headers)
+    return json_response(
+        status, {"title": title, "errors": [{"field": field, "href": href, "text": text}]}, headers
+    )
 
 
 def html_response(status: int, html: str, headers: dict[str, str] | None = None) -> Response:
@@ -104,21 +108,29 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
 
         errors = validate(form.name, parsed.answers)
         if errors:
-            return json_response(400, {"title": "There is a problem", "errors": [e.as_dict() for e in errors]})
+            return json_response(
+                400, {"title": "There is a problem", "errors": [e.as_dict() for e in errors]}
+            )
         return json_response(200, {"ok": True})
     try:
         outcome = submit(form.name, parsed, services)
     except StorageError:
         log.error("storage failed form=%s", form.name)
-        text = f"Your answers have not been sent. Try again in a few minutes, or call us on {facts()['phone']}"
+        text = (
+            f"Your answers have not been sent. Try again in a few minutes, or call us on {facts()['phone']}"
+        )
         if wants_json:
             return problem(503, text, headers={"Retry-After": "60"})
-        return html_response(503, message_page("Sorry, there is a problem with the service", text, services.settings, form))
+        return html_response(
+            503, message_page("Sorry, there is a problem with the service", text, services.settings, form)
+        )
     if outcome.errors:
         if wants_json:
             errors = [e.as_dict() for e in outcome.errors]
             return json_response(400, {"title": "There is a problem", "errors": errors})
-        return html_response(400, form_page_with_errors(form, parsed.typed, list(outcome.errors), services.settings))
+        return html_response(
+            400, form_page_with_errors(form, parsed.typed, list(outcome.errors), services.settings)
+        )
     assert outcome.reference is not None
     location = _confirmation_location(form, services, outcome.reference, outcome.answers or {})
     if wants_json:
@@ -151,10 +163,16 @@ def handle(event: dict[str, Any], services: Services) -> Response:
             response = extra(event, services)
     except ParseError as exc:
         response = problem(exc.status, exc.text)
-    except Exception as exc:  # a bug of ours: say so plainly, log the kind of error and nothing the family sent
-        log.exception("unexpected error route=%s kind=%s", route, type(exc).__name__)
-        response = problem(500, f"Something went wrong on our side. Try again later, or call us on {facts()['phone']}")
+    except Exception as exc:  # a bug of ours: say so plainly; log the kind of error, nothing the family sent
+        # No traceback: an exception's message can quote what was sent.
+        log.error("unexpected error route=%s kind=%s", route, type(exc).__name__)
+        response = problem(
+            500, f"Something went wrong on our side. Try again later, or call us on {facts()['phone']}"
+        )
     log.info(
-        "request route=%s status=%s ms=%.1f", route or path[:40], response["statusCode"], (time.perf_counter() - started) * 1000
+        "request route=%s status=%s ms=%.1f",
+        route or path[:40],
+        response["statusCode"],
+        (time.perf_counter() - started) * 1000,
     )
     return response

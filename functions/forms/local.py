@@ -89,7 +89,9 @@ class LocalStorage:
         self._path(form, submission_id, ".claim").unlink(missing_ok=True)
 
     def mark_sent(self, form: str, submission_id: str) -> None:
-        self._path(form, submission_id, ".sent").write_text(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        self._path(form, submission_id, ".sent").write_text(
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        )
         self.release(form, submission_id)
 
     def is_sent(self, form: str, submission_id: str) -> bool:
@@ -140,7 +142,9 @@ def main(argv: list[str]) -> int:
         return 2
     services = local_services()
     results = send_pending(services)
-    print(f"Sent {results.get('sent', 0)}, still waiting {results.get('failed', 0)}, held as spam {results.get('held', 0)}.")
+    print(
+        f"Sent {results.get('sent', 0)}, still waiting {results.get('failed', 0)}, held as spam {results.get('held', 0)}."
+    )
     return 0 if not results.get("failed") else 1
 
 

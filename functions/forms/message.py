@@ -62,7 +62,9 @@ def deadline_lines(form: Form, answers: dict[str, Any], today: dt.date) -> tuple
     if days_left < 0:
         line = f"URGENT: the {months}-month date to contact us was {_long_date(contact_by)}, {-days_left} days ago."
     elif urgent:
-        line = f"URGENT: the {months}-month date to contact us is {_long_date(contact_by)}, in {days_left} days."
+        line = (
+            f"URGENT: the {months}-month date to contact us is {_long_date(contact_by)}, in {days_left} days."
+        )
     else:
         line = f"The {months}-month date to contact us is {_long_date(contact_by)} (in {days_left} days)."
     return [line], urgent
@@ -146,7 +148,12 @@ def build_message(
 
     rows = _rows(form.fields, answers)
     title = form.settings.get("email_title", form.title)
-    header = [f"{title}", f"Reference: {reference}", f"Received: {received:%A %d %B %Y at %H:%M} (UTC)", *notes]
+    header = [
+        f"{title}",
+        f"Reference: {reference}",
+        f"Received: {received:%A %d %B %Y at %H:%M} (UTC)",
+        *notes,
+    ]
     text_lines = [*header, ""]
     for kind, label, value in rows:
         indented = value.replace("\n", "\n    ")
@@ -162,7 +169,9 @@ def build_message(
     html_rows = []
     for kind, label, value in rows:
         if kind == "section":
-            html_rows.append(f'<tr><th colspan="2" style="text-align:left;padding-top:1em"><h2>{escape(label)}</h2></th></tr>')
+            html_rows.append(
+                f'<tr><th colspan="2" style="text-align:left;padding-top:1em"><h2>{escape(label)}</h2></th></tr>'
+            )
         elif kind == "value":
             html_rows.append(f'<tr><td colspan="2" style="white-space:pre-wrap">{escape(value)}</td></tr>')
         else:
@@ -171,13 +180,14 @@ def build_message(
                 f'<td style="white-space:pre-wrap">{escape(value)}</td></tr>'
             )
     notes_html = "".join(
-        f'<p style="{"color:#b3261e;font-weight:bold" if n.startswith("URGENT") else ""}">{escape(n)}</p>' for n in notes
+        f'<p style="{"color:#b3261e;font-weight:bold" if n.startswith("URGENT") else ""}">{escape(n)}</p>'
+        for n in notes
     )
     html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)} {escape(reference)}</title></head>'
         f'<body style="font-family:Arial,sans-serif"><h1>{escape(title)}</h1>'
         f"<p>Reference: <strong>{escape(reference)}</strong><br>Received: {escape(f'{received:%A %d %B %Y at %H:%M}')} (UTC)</p>"
-        f'{notes_html}<table>{"".join(html_rows)}</table></body></html>'
+        f"{notes_html}<table>{''.join(html_rows)}</table></body></html>"
     )
     message.add_alternative(html, subtype="html", charset="utf-8")
     for filename, content_type, data in attachments:

@@ -41,11 +41,13 @@ def _shell(form: Form, config: Settings, body: str, title: str) -> str:
         f'<header><p><a href="{home}">{escape(f["short_name"])}</a></p></header>'
         f'<main id="main" style="max-width:42rem;margin:0 auto;padding:1rem">{body}</main>'
         f'<footer style="max-width:42rem;margin:2rem auto;padding:1rem">Call us on {escape(f["phone"])} or email '
-        f'{escape(f["email"])}.</footer></body></html>'
+        f"{escape(f['email'])}.</footer></body></html>"
     )
 
 
-def form_page_with_errors(form: Form, typed: dict[str, str], errors: list[FieldError], config: Settings) -> str:
+def form_page_with_errors(
+    form: Form, typed: dict[str, str], errors: list[FieldError], config: Settings
+) -> str:
     """The form with the family's answers kept, the error summary at the top, 'Error: ' in the title."""
     rendered = render_form(form, typed, errors, base_url=config.site_path)
     built = _built_page(form, config)

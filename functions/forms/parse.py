@@ -36,7 +36,9 @@ MONTHS = {
 DATE_PARTS = ("day", "month", "year")
 # Names a page may send that are not answers (the page's language, the time-trap token).
 CONTROL_NAMES = frozenset({"lang", "started"})
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL_CHARS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 _LINE_BREAKS = re.compile(r"\r\n?")
 
 
@@ -62,7 +64,9 @@ def clean_text(value: str, multiline: bool) -> str:
     """NFC, no control or invisible formatting characters, line breaks only where the answer can have them."""
     value = unicodedata.normalize("NFC", _LINE_BREAKS.sub("\n", value))
     if multiline:
-        value = "\n".join(_CONTROL_CHARS.sub("", line.replace("\t", " ")).rstrip() for line in value.split("\n"))
+        value = "\n".join(
+            _CONTROL_CHARS.sub("", line.replace("\t", " ")).rstrip() for line in value.split("\n")
+        )
     else:
         value = _CONTROL_CHARS.sub("", value.replace("\n", " ").replace("\t", " "))
     return value.strip()
@@ -133,7 +137,9 @@ def parse_form(form: Form, body: bytes) -> Parsed:
     """A plain HTML form post (application/x-www-form-urlencoded)."""
     try:
         text = body.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=500)
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=500
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise ParseError("The form could not be read. Reload the page and try again") from exc
     typed: dict[str, str] = {}

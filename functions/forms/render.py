@@ -65,16 +65,20 @@ def _text(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
         extra["inputmode"] = "numeric"
     if field.widget == "email":
         extra["spellcheck"] = "false"
-    control = "<input " + _attrs(
-        class_="kids-input" + (" kids-input--error" if error else ""),
-        id=field.id,
-        name=field.path,
-        type=input_type,
-        value=typed.get(field.path, ""),
-        autocomplete=field.schema.get("x-autocomplete"),
-        aria_describedby=_describedby(field, error),
-        **extra,
-    ) + ">"
+    control = (
+        "<input "
+        + _attrs(
+            class_="kids-input" + (" kids-input--error" if error else ""),
+            id=field.id,
+            name=field.path,
+            type=input_type,
+            value=typed.get(field.path, ""),
+            autocomplete=field.schema.get("x-autocomplete"),
+            aria_describedby=_describedby(field, error),
+            **extra,
+        )
+        + ">"
+    )
     if field.widget == "textarea":
         control = (
             "<textarea "
@@ -108,17 +112,23 @@ def _radios(field: Field, typed: dict[str, str], error: FieldError | None) -> st
     for index, value in enumerate(field.schema.get("enum", [])):
         option_id = field.id if index == 0 else f"{field.id}-{index + 1}"
         hint = hints.get(value)
-        hint_html = f'<span class="kids-choice__hint" id="{option_id}-item-hint">{escape(hint)}</span>' if hint else ""
-        radio = "<input " + _attrs(
-            type="radio",
-            id=option_id,
-            name=field.path,
-            value=value,
-            checked=chosen == value,
-            aria_describedby=f"{option_id}-item-hint" if hint else None,
-        ) + ">"
-        label = f'<label for="{option_id}">{escape(field.option_label(value))}{hint_html}</label>'
-        options.append(f'<div class="kids-choice">{radio}{label}</div>')
+        hint_html = (
+            f'<div class="kids-choice__hint" id="{option_id}-item-hint">{escape(hint)}</div>' if hint else ""
+        )
+        radio = (
+            "<input "
+            + _attrs(
+                type="radio",
+                id=option_id,
+                name=field.path,
+                value=value,
+                checked=chosen == value,
+                aria_describedby=f"{option_id}-item-hint" if hint else None,
+            )
+            + ">"
+        )
+        label = f'<label for="{option_id}">{escape(field.option_label(value))}</label>'
+        options.append(f'<div class="kids-choice">{radio}<div>{label}{hint_html}</div></div>')
     return _fieldset(field, error, "".join(options))
 
 
@@ -129,15 +139,19 @@ def _date(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
         autocomplete = None
         if field.schema.get("x-autocomplete") == "bday":
             autocomplete = f"bday-{part}"
-        box = "<input " + _attrs(
-            class_=f"kids-input kids-input--{width}" + (" kids-input--error" if error else ""),
-            id=box_id,
-            name=f"{field.path}-{part}",
-            type="text",
-            inputmode="numeric",
-            autocomplete=autocomplete,
-            value=typed.get(f"{field.path}-{part}", ""),
-        ) + ">"
+        box = (
+            "<input "
+            + _attrs(
+                class_=f"kids-input kids-input--{width}" + (" kids-input--error" if error else ""),
+                id=box_id,
+                name=f"{field.path}-{part}",
+                type="text",
+                inputmode="numeric",
+                autocomplete=autocomplete,
+                value=typed.get(f"{field.path}-{part}", ""),
+            )
+            + ">"
+        )
         boxes.append(
             f'<div class="kids-date__item"><label class="kids-label" for="{box_id}">{label}</label>{box}</div>'
         )
@@ -145,14 +159,18 @@ def _date(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
 
 
 def _checkbox(field: Field, typed: dict[str, str], error: FieldError | None, base_url: str) -> str:
-    box = "<input " + _attrs(
-        type="checkbox",
-        id=field.id,
-        name=field.path,
-        value="true",
-        checked=bool(typed.get(field.path)),
-        aria_describedby=_describedby(field, error),
-    ) + ">"
+    box = (
+        "<input "
+        + _attrs(
+            type="checkbox",
+            id=field.id,
+            name=field.path,
+            value="true",
+            checked=bool(typed.get(field.path)),
+            aria_describedby=_describedby(field, error),
+        )
+        + ">"
+    )
     link = field.schema.get("x-link")
     link_html = ""
     if link:
@@ -165,10 +183,18 @@ def _checkbox(field: Field, typed: dict[str, str], error: FieldError | None, bas
 
 def _honeypot(field: Field, typed: dict[str, str]) -> str:
     # Hidden from everyone; bots that fill every box fill it. An unusual autocomplete token keeps autofill out.
-    box = "<input " + _attrs(
-        type="text", id=field.id, name=field.path, value=typed.get(field.path, ""), tabindex="-1",
-        autocomplete="kids-leave-empty",
-    ) + ">"
+    box = (
+        "<input "
+        + _attrs(
+            type="text",
+            id=field.id,
+            name=field.path,
+            value=typed.get(field.path, ""),
+            tabindex="-1",
+            autocomplete="kids-leave-empty",
+        )
+        + ">"
+    )
     return f'<div class="kids-hp" aria-hidden="true"><label for="{field.id}">{escape(field.label)}</label>{box}</div>'
 
 
@@ -184,7 +210,11 @@ def _field(field: Field, typed: dict[str, str], errors: dict[str, FieldError], b
             f"{hint}{inner}</fieldset>"
         )
     if widget == "hidden":
-        return "<input " + _attrs(type="hidden", id=field.id, name=field.path, value=typed.get(field.path, "")) + ">"
+        return (
+            "<input "
+            + _attrs(type="hidden", id=field.id, name=field.path, value=typed.get(field.path, ""))
+            + ">"
+        )
     if widget == "honeypot":
         return _honeypot(field, typed)
     if widget == "radios":
@@ -230,7 +260,7 @@ def render_form(
         f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8" '
         f'data-kids-form="{escape(form.name)}" data-kids-confirmation="{escape(base_url + settings["confirmation_page"])}">'
         f"{body}"
-        f'<div data-kids-check hidden></div>'
+        f"<div data-kids-check hidden></div>"
         f'<button type="submit" class="kids-button" data-kids-submit>{escape(settings.get("send_label", "Send"))}</button>'
         f"</form>"
     )

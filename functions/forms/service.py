@@ -12,7 +12,7 @@ from typing import Any
 from .config import Settings, settings
 from .message import build_message
 from .parse import Parsed
-from .ports import MailError, Mailer, Queue, Storage, StorageError
+from .ports import Mailer, MailError, Queue, Storage, StorageError
 from .reference import new_reference
 from .validate import FieldError, validate
 
@@ -56,7 +56,9 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
         try:
             services.queue.enqueue(form, stored["submission_id"])
         except Exception as exc:  # the record is safe; the sweep sends it later
-            log.warning("queue failed form=%s reference=%s error=%s", form, stored["reference"], type(exc).__name__)
+            log.warning(
+                "queue failed form=%s reference=%s error=%s", form, stored["reference"], type(exc).__name__
+            )
     log.info("stored form=%s reference=%s new=%s", form, stored["reference"], created)
     return Outcome(reference=stored["reference"], answers=stored["answers"])
 

@@ -128,11 +128,7 @@ def validate(name: str, answers: Any, today: dt.date | None = None) -> list[Fiel
     finally:
         _today.reset(token)
     order = form.order()
-    located = [
-        (path, keyword, extra)
-        for error in raw
-        for path, keyword, extra in _locate(form, error)
-    ]
+    located = [(path, keyword, extra) for error in raw for path, keyword, extra in _locate(form, error)]
     located.sort(key=lambda item: (order.get(item[0], len(order)), _PRIORITY.get(item[1], 2), item[0]))
     seen: set[str] = set()
     errors: list[FieldError] = []

@@ -10,8 +10,14 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -41,6 +47,7 @@ def watch() -> PageWatch:
 def _new_page(browser, site_url: str, watch: PageWatch, **context_args):
     context = browser.new_context(**context_args)
     page = context.new_page()
+    page.set_default_timeout(10_000)
     allowed = urlsplit(site_url).netloc
 
     def on_request(request) -> None:
@@ -74,8 +81,15 @@ def page(browser, site_url: str, watch: PageWatch) -> Iterator:
 @pytest.fixture
 def phone_page(browser, site_url: str, watch: PageWatch) -> Iterator:
     """A page the size of a phone (390x844), with touch."""
-    context, page = _new_page(browser, site_url, watch, viewport={"width": 390, "height": 844}, has_touch=True,
-                              is_mobile=True, device_scale_factor=2)
+    context, page = _new_page(
+        browser,
+        site_url,
+        watch,
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+    )
     yield page
     context.close()
     assert not watch.other_hosts, f"requests to other hosts: {watch.other_hosts}"

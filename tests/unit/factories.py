@@ -17,7 +17,11 @@ REFERRAL: dict[str, Any] = {
         "contact_preference": "email",
         "best_time_to_call": "Weekday mornings",
     },
-    "child": {"name": "Zoë Ó Súilleabháin-Łukasz", "date_of_birth": "2015-03-27", "education_setting": "Example Primary"},
+    "child": {
+        "name": "Zoë Ó Súilleabháin-Łukasz",
+        "date_of_birth": "2015-03-27",
+        "education_setting": "Example Primary",
+    },
     "local_authority": "Exampleshire County Council",
     "decision": {"kind": "plan_contents", "letter_date": "2026-10-20"},
     "disagreement": "We disagree about section F.\nThe plan does not name the speech therapy.",

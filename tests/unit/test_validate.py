@@ -44,16 +44,40 @@ def test_error_links_point_at_the_first_box_of_a_date_and_at_the_input_id():
     [
         ({"child__date_of_birth": "2015-02-30"}, "child.date_of_birth", "Date of birth must be a real date"),
         ({"child__date_of_birth": "2027-01-01"}, "child.date_of_birth", "Date of birth must be in the past"),
-        ({"child__date_of_birth": "2000-11-27"}, "child.date_of_birth", "We can help with children and young people aged 0 to 25. Call us if the young person is 26 or older"),
-        ({"decision__letter_date": "2026-11-29"}, "decision.letter_date", "Date on the decision letter must be today or in the past"),
-        ({"decision__letter_date": "31/10/2026"}, "decision.letter_date", "Date on the decision letter must be a real date"),
+        (
+            {"child__date_of_birth": "2000-11-27"},
+            "child.date_of_birth",
+            "We can help with children and young people aged 0 to 25. Call us if the young person is 26 or older",
+        ),
+        (
+            {"decision__letter_date": "2026-11-29"},
+            "decision.letter_date",
+            "Date on the decision letter must be today or in the past",
+        ),
+        (
+            {"decision__letter_date": "31/10/2026"},
+            "decision.letter_date",
+            "Date on the decision letter must be a real date",
+        ),
         ({"decision__letter_date": ...}, "decision.letter_date", "Enter the date on the decision letter"),
-        ({"you__email": "not an email"}, "you.email", "Enter an email address in the correct format, like name@example.com"),
+        (
+            {"you__email": "not an email"},
+            "you.email",
+            "Enter an email address in the correct format, like name@example.com",
+        ),
         ({"you__phone": "call me"}, "you.phone", "Enter a phone number, like 01632 960 001 or 07700 900 982"),
         ({"service": "therapy"}, "service", "Select what you would like help with"),
-        ({"consent__privacy_notice_read": False}, "consent.privacy_notice_read", "Confirm that you have read the privacy notice"),
+        (
+            {"consent__privacy_notice_read": False},
+            "consent.privacy_notice_read",
+            "Confirm that you have read the privacy notice",
+        ),
         ({"website": "http://spam.example"}, "website", "Leave the last box empty"),
-        ({"disagreement": "x" * 5001}, "disagreement", "What you disagree about must be 5,000 characters or fewer"),
+        (
+            {"disagreement": "x" * 5001},
+            "disagreement",
+            "What you disagree about must be 5,000 characters or fewer",
+        ),
         ({"submission_id": "1234"}, "submission_id", "Submission number must be a UUID"),
     ],
 )
@@ -88,14 +112,30 @@ def test_unknown_fields_are_refused_at_any_level():
 def test_wrong_types_get_the_fields_message_not_a_crash():
     errors = errors_of(referral(you=["not", "an", "object"], consent__share_with_local_authority="yes"))
     assert errors["you"] == "Tell us about you"
-    assert errors["consent.share_with_local_authority"] == "Agree that we can share your request with the local authority"
+    assert (
+        errors["consent.share_with_local_authority"]
+        == "Agree that we can share your request with the local authority"
+    )
 
 
 def test_every_question_has_a_message_for_every_way_it_can_fail():
-    checked = {"required", "type", "enum", "format", "maxLength", "minLength", "pattern", "const", "x-not-future", "x-max-age-years"}
+    checked = {
+        "required",
+        "type",
+        "enum",
+        "format",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "const",
+        "x-not-future",
+        "x-max-age-years",
+    }
     missing = []
     for field in get_form("referral").leaves():
         messages = field.schema.get("x-messages", {})
-        needed = {k for k in checked if k in field.schema} | ({"required"} if field.required else set()) | {"type"}
+        needed = (
+            {k for k in checked if k in field.schema} | ({"required"} if field.required else set()) | {"type"}
+        )
         missing += [f"{field.path}: {k}" for k in sorted(needed - set(messages))]
     assert not missing, missing
