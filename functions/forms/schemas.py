@@ -7,10 +7,12 @@ option labels (`x-labels`), messages (`x-messages`) and the form's own settings 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from .facts import facts
 from .paths import SCHEMAS_DIR
 
 FORM_FILES = {"referral": "referral.schema.json", "child-views": "child-views.schema.json"}
@@ -120,9 +122,24 @@ def _fields(schema: dict[str, Any], prefix: str = "") -> tuple[Field, ...]:
     return tuple(result)
 
 
+_FACT = re.compile(r"\{\{\s*facts\.([a-z_]+)\s*\}\}")
+
+
+def _with_facts(value: Any) -> Any:
+    """Labels and hints may say {{ facts.NAME }}, like the pages, so a fact is written in one place only."""
+    if isinstance(value, str) and "{{" in value:
+        table = facts()
+        return _FACT.sub(lambda m: str(table[m.group(1)]), value)
+    if isinstance(value, dict):
+        return {key: _with_facts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_facts(item) for item in value]
+    return value
+
+
 def load_schema(name: str) -> dict[str, Any]:
     with (SCHEMAS_DIR / FORM_FILES[name]).open(encoding="utf-8") as handle:
-        return json.load(handle)
+        return _with_facts(json.load(handle))
 
 
 @cache

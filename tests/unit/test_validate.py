@@ -47,7 +47,7 @@ def test_error_links_point_at_the_first_box_of_a_date_and_at_the_input_id():
         (
             {"child__date_of_birth": "2000-11-27"},
             "child.date_of_birth",
-            "We can help with children and young people aged 0 to 25. Call us if the young person is 26 or older",
+            "We can help with children and young people aged 0 to 25. Call us if the young person is older",
         ),
         (
             {"decision__letter_date": "2026-11-29"},
@@ -139,3 +139,11 @@ def test_every_question_has_a_message_for_every_way_it_can_fail():
         )
         missing += [f"{field.path}: {k}" for k in sorted(needed - set(messages))]
     assert not missing, missing
+
+
+def test_the_age_limit_is_the_services_own_fact():
+    from functions.forms.facts import facts
+
+    dob = get_form("referral").by_path()["child.date_of_birth"].schema
+    assert dob["x-max-age-years"] == facts()["age_to"]
+    assert str(facts()["age_to"]) in dob["x-messages"]["x-max-age-years"]
