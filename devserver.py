@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
+import gzip
 import logging
 import mimetypes
 import os
@@ -32,6 +34,19 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(self), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+
+
+def compressible(content_type: str, data: bytes) -> bool:
+    return content_type.startswith(COMPRESSIBLE) and len(data) > 1024
+
+
+@functools.lru_cache(maxsize=512)
+def gzipped(data: bytes) -> bytes:
+    """Compressed once per distinct file content."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
 
 
 def make_handler(site_dir: Path):
@@ -118,7 +133,11 @@ def make_handler(site_dir: Path):
             ):
                 data = fill(text, values_from_query(dict(parse_qsl(parts.query)))).encode("utf-8")
             cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
-            self._send(status, {"Content-Type": content_type, "Cache-Control": cache}, data)
+            headers = {"Content-Type": content_type, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+            if compressible(content_type, data) and "gzip" in self.headers.get("Accept-Encoding", ""):
+                data = gzipped(data)
+                headers["Content-Encoding"] = "gzip"
+            self._send(status, headers, data)
 
         def _dispatch(self) -> None:
             try:

@@ -1,0 +1,387 @@
+"""`make bench`: page weight, Lighthouse, handler cold start, warm request time and build time, against budgets.
+
+Prints a table, writes bench/results.json, and exits non-zero when a budget is broken. Runs on request only:
+timings depend on the machine, so the test suite never asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BUDGETS = {
+    "text_page_gzip_kb": 65,
+    "form_page_gzip_kb": 85,
+    "content_image_kb": 100,
+    "lighthouse_min": 95,
+    "cold_start_extra_ms": 50,
+    "warm_p50_ms": 2.0,
+}
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROME_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run"
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/avif", "image/gif")
+
+
+def build(target: Path, site_url: str, docs_dir: Path | None = None) -> float:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url}
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(target)]
+    config = ROOT / "mkdocs.yml"
+    if docs_dir is not None:
+        text = config.read_text(encoding="utf-8") + f"\ndocs_dir: {docs_dir}\n"
+        config = docs_dir.parent / "mkdocs.yml"
+        config.write_text(text, encoding="utf-8")
+    command += ["-f", str(config)]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def start_server(site_dir: Path, var_dir: Path) -> tuple[str, object]:
+    from tests.conftest import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    os.environ.update(
+        {"PORT": str(port), "SITE_URL": url, "SITE_DIR": str(site_dir), "VAR_DIR": str(var_dir)}
+    )
+    import devserver
+
+    httpd = devserver.serve("127.0.0.1", port, site_dir)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return url, httpd
+
+
+def page_paths(site_dir: Path) -> list[str]:
+    paths = []
+    for html in sorted(site_dir.rglob("index.html")):
+        relative = html.relative_to(site_dir).as_posix()
+        if not relative.startswith(("assets/", "search/")):
+            paths.append(relative.removesuffix("index.html"))
+    return paths
+
+
+def page_weights(url: str, paths: list[str]) -> list[dict]:
+    """Bytes a first view transfers (each response's body, raw and gzipped) and its number of requests."""
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROME_FLAGS.split())
+        for path in paths:
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            page = context.new_page()
+            responses = []
+            page.on("response", lambda r, store=responses: store.append(r))
+            page.goto(url + path, wait_until="networkidle")
+            raw = gz = images = biggest_image = 0
+            for response in responses:
+                try:
+                    body = response.body()
+                except Exception:  # redirects and aborted requests have no body
+                    continue
+                kind = (response.headers.get("content-type") or "").split(";")[0]
+                if kind in IMAGE_TYPES:
+                    images += len(body)
+                    biggest_image = max(biggest_image, len(body))
+                    continue
+                raw += len(body)
+                gz += len(gzip.compress(body, 9))
+            is_form = "forms/" in path and not path.rstrip("/").endswith("-sent")
+            rows.append(
+                {
+                    "page": path or "(home)",
+                    "kind": "form" if is_form else "text",
+                    "requests": len(responses),
+                    "raw_kb": round(raw / 1024, 1),
+                    "gzip_kb": round(gz / 1024, 1),
+                    "images_kb": round(images / 1024, 1),
+                    "largest_image_kb": round(biggest_image / 1024, 1),
+                }
+            )
+            context.close()
+        browser.close()
+    return rows
+
+
+def lighthouse(url: str, paths: list[str]) -> list[dict]:
+    binary = ROOT / "bench" / "node_modules" / ".bin" / "lighthouse"
+    if not binary.exists():
+        subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=ROOT / "bench", check=True)
+    rows = []
+    for path in paths:
+        report = None
+        for _attempt in range(2):  # Chromium now and then fails to start under load; one retry
+            with tempfile.NamedTemporaryFile(suffix=".json") as out:
+                run = subprocess.run(
+                    [
+                        str(binary),
+                        url + path,
+                        "--quiet",
+                        "--output=json",
+                        f"--output-path={out.name}",
+                        f"--chrome-flags={CHROME_FLAGS}",
+                        "--form-factor=mobile",
+                    ],
+                    env={**os.environ, "CHROME_PATH": CHROMIUM},
+                    capture_output=True,
+                    text=True,
+                    timeout=240,
+                )
+                if run.returncode == 0:
+                    report = json.loads(Path(out.name).read_text())
+                    break
+        if report is None:
+            rows.append({"page": path or "(home)", "error": run.stderr[-500:]})
+            continue
+        scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
+        metrics = report["audits"]
+        rows.append(
+            {
+                "page": path or "(home)",
+                **scores,
+                "lcp_ms": round(metrics["largest-contentful-paint"]["numericValue"]),
+                "cls": round(metrics["cumulative-layout-shift"]["numericValue"], 3),
+                "tbt_ms": round(metrics["total-blocking-time"]["numericValue"]),
+            }
+        )
+    return rows
+
+
+def _fresh(code: str, runs: int = 7) -> float:
+    """Median seconds a fresh interpreter takes to run code (timed inside, so start-up is excluded)."""
+    script = f"import time; t = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
+    env = {
+        **os.environ,
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "FORMS_BACKEND": "aws",
+        "SUBMISSIONS_BUCKET": "b",
+        "QUEUE_URL": "https://sqs.eu-west-2.amazonaws.com/1/q",
+    }
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    return statistics.median(times)
+
+
+def cold_start() -> dict:
+    baseline = _fresh("import boto3\nfor s in ('s3', 'sqs', 'sesv2'): boto3.client(s)")
+    api = _fresh(
+        "import functions.api as m\nfrom functions.forms.service import services\ns = services()\n"
+        "from functions.forms import aws\n[aws.client(n) for n in ('s3', 'sqs', 'sesv2')]"
+    )
+    worker_code = (
+        ("import functions.worker as m\n" if (ROOT / "functions" / "worker.py").exists() else "")
+        + "from functions.forms.service import services\nfrom functions.forms import aws\n[aws.client(n) for n in ('s3', 'sqs', 'sesv2')]"
+    )
+    worker = _fresh(worker_code)
+    return {
+        "baseline_ms": round(baseline * 1000, 1),
+        "api_ms": round(api * 1000, 1),
+        "worker_ms": round(worker * 1000, 1),
+        "api_extra_ms": round((api - baseline) * 1000, 1),
+        "worker_extra_ms": round((worker - baseline) * 1000, 1),
+    }
+
+
+def warm_requests(n: int = 1000) -> dict:
+    """Validate, store (local adapter) and build the email, n times."""
+    from functions.forms.config import from_env
+    from functions.forms.message import build_message
+    from functions.forms.parse import parse_json
+    from functions.forms.schemas import get_form
+    from functions.forms.service import local_services, submit
+    from tests.unit.factories import referral
+
+    with tempfile.TemporaryDirectory() as tmp:
+        services = local_services(from_env({"VAR_DIR": tmp}))
+        form = get_form("referral")
+        bodies = [json.dumps(referral()).encode() for _ in range(n)]
+        quiet = _no_queue(services)
+        submit(
+            "referral", parse_json(form, json.dumps(referral()).encode()), quiet
+        )  # compile the validator first
+        samples = []
+        for body in bodies:
+            started = time.perf_counter()
+            outcome = submit("referral", parse_json(form, body), quiet)
+            record = services.storage.get("referral", json.loads(body)["submission_id"])
+            build_message(record, sender="a@example.org", to="b@example.org")
+            samples.append((time.perf_counter() - started) * 1000)
+            assert outcome.reference
+    samples.sort()
+    return {"requests": n, "p50_ms": round(samples[n // 2], 3), "p99_ms": round(samples[int(n * 0.99)], 3)}
+
+
+def _no_queue(services):
+    """The same services with a queue that only records (the email is built in the loop instead)."""
+    from dataclasses import replace
+
+    class Recording:
+        def enqueue(self, form: str, submission_id: str) -> None:
+            pass
+
+    return replace(services, queue=Recording())
+
+
+def build_times(extra_pages: int = 500) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        full = build(Path(tmp) / "site", "http://127.0.0.1:8000/")
+        docs = Path(tmp) / "docs"
+        shutil.copytree(ROOT / "docs", docs)
+        generated = docs / "generated"
+        generated.mkdir()
+        for i in range(extra_pages):
+            (generated / f"page-{i}.md").write_text(
+                f"---\ntitle: Generated page {i}\ndescription: Page {i} made by the benchmark.\n---\n"
+                f"# Generated page {i}\n\n" + "Some words about mediation. " * 40 + "\n",
+                encoding="utf-8",
+            )
+        config_text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+        (Path(tmp) / "mkdocs.yml").write_text(
+            config_text.replace("not_in_nav: |", "not_in_nav: |\n  /generated/*.md")
+        )
+        # hooks/ and overrides/ are found relative to the config file
+        for folder in ("hooks", "overrides", "data", "schemas", "functions"):
+            os.symlink(ROOT / folder, Path(tmp) / folder)
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "build",
+                "-q",
+                "-f",
+                str(Path(tmp) / "mkdocs.yml"),
+                "-d",
+                str(Path(tmp) / "big"),
+            ],
+            cwd=tmp,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        big = time.perf_counter() - started
+    pages = len(list((ROOT / "docs").rglob("*.md")))
+    return {
+        "pages": pages,
+        "build_s": round(full, 2),
+        "extra_pages": extra_pages,
+        "build_with_extra_s": round(big, 2),
+        "ms_per_page_small": round(full / max(pages, 1) * 1000, 1),
+        "ms_per_page_large": round(big / (pages + extra_pages) * 1000, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--no-lighthouse", action="store_true", help="skip Lighthouse (it needs npm)")
+    args = parser.parse_args()
+    results: dict = {"budgets": BUDGETS, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    broken: list[str] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        from tests.conftest import free_port
+
+        port = free_port()
+        site = Path(tmp) / "site"
+        url_guess = f"http://127.0.0.1:{port}/"
+        os.environ["PORT"] = str(port)
+        build(site, url_guess)
+        url, httpd = start_server(site, Path(tmp) / "var")
+        paths = page_paths(site)
+        results["pages"] = page_weights(url, paths)
+        for row in results["pages"]:
+            limit = BUDGETS["form_page_gzip_kb" if row["kind"] == "form" else "text_page_gzip_kb"]
+            if row["gzip_kb"] > limit:
+                broken.append(f"{row['page']}: {row['gzip_kb']} KB gzipped > {limit} KB")
+            if row["largest_image_kb"] > BUDGETS["content_image_kb"]:
+                broken.append(f"{row['page']}: an image of {row['largest_image_kb']} KB")
+        if not args.no_lighthouse:
+            chosen = [
+                p
+                for p in ["", "mediation/", "forms/referral/", "forms/child-views/", "work-out-your-dates/"]
+                if p in paths
+            ]
+            results["lighthouse"] = lighthouse(url, chosen)
+            for row in results["lighthouse"]:
+                if "error" in row:
+                    broken.append(f"Lighthouse could not run on {row['page']}: {row['error'][-200:]}")
+                    continue
+                for category in ("performance", "accessibility", "best-practices", "seo"):
+                    if row[category] < BUDGETS["lighthouse_min"]:
+                        broken.append(f"Lighthouse {category} {row[category]} on {row['page']}")
+        httpd.shutdown()
+    results["cold_start"] = cold_start()
+    for key in ("api_extra_ms", "worker_extra_ms"):
+        if results["cold_start"][key] > BUDGETS["cold_start_extra_ms"]:
+            broken.append(
+                f"cold start {key} {results['cold_start'][key]} ms > {BUDGETS['cold_start_extra_ms']} ms"
+            )
+    results["warm"] = warm_requests()
+    if results["warm"]["p50_ms"] > BUDGETS["warm_p50_ms"]:
+        broken.append(f"warm request p50 {results['warm']['p50_ms']} ms > {BUDGETS['warm_p50_ms']} ms")
+    results["build"] = build_times()
+    results["broken"] = broken
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    return 1 if broken else 0
+
+
+def print_table(results: dict) -> None:
+    print(f"{'page':42} {'kind':5} {'req':>4} {'raw KB':>8} {'gzip KB':>8} {'img KB':>7}")
+    for row in results["pages"]:
+        print(
+            f"{row['page']:42} {row['kind']:5} {row['requests']:>4} {row['raw_kb']:>8} {row['gzip_kb']:>8} {row['images_kb']:>7}"
+        )
+    for row in results.get("lighthouse", []):
+        if "error" in row:
+            print(f"Lighthouse {row['page']}: could not run")
+            continue
+        print(
+            f"Lighthouse {row['page'] or '(home)':28} perf {row['performance']} a11y {row['accessibility']} "
+            f"bp {row['best-practices']} seo {row['seo']}  LCP {row['lcp_ms']} ms CLS {row['cls']} TBT {row['tbt_ms']} ms"
+        )
+    c = results["cold_start"]
+    print(
+        f"Cold start: baseline (boto3 + 3 clients) {c['baseline_ms']} ms; api {c['api_ms']} ms (+{c['api_extra_ms']}); "
+        f"worker {c['worker_ms']} ms (+{c['worker_extra_ms']})"
+    )
+    w = results["warm"]
+    print(
+        f"Warm request (validate, store, build email) over {w['requests']}: p50 {w['p50_ms']} ms, p99 {w['p99_ms']} ms"
+    )
+    b = results["build"]
+    print(
+        f"Build: {b['pages']} pages {b['build_s']} s ({b['ms_per_page_small']} ms/page); with {b['extra_pages']} more "
+        f"{b['build_with_extra_s']} s ({b['ms_per_page_large']} ms/page)"
+    )
+    print(
+        "Budgets: all kept"
+        if not results["broken"]
+        else "BUDGETS BROKEN:\n  " + "\n  ".join(results["broken"])
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
