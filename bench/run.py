@@ -90,7 +90,7 @@ def page_weights(url: str, paths: list[str]) -> list[dict]:
             for response in responses:
                 try:
                     body = response.body()
-                except Exception:  # redirects and aborted requests have no body
+                except Exception:  # noqa: S112 - redirects and aborted requests have no body
                     continue
                 kind = (response.headers.get("content-type") or "").split(";")[0]
                 if kind in IMAGE_TYPES:
