@@ -1,0 +1,390 @@
+"""Deadlines for families: when to contact us, when to appeal to the Tribunal, and what happens next.
+
+The same rules are in docs/javascripts/deadlines.js (the calculator on the "Work out your dates" page);
+tests/vectors/deadlines.json is run against both, so they cannot drift apart.
+
+The rules (shared/domain.md, "Time limits"):
+
+1. Contact us (the mediation adviser) within ``contact_window_months`` calendar months of the date the
+   decision was sent (the date on the letter). This date is NOT moved off weekends, bank holidays,
+   Christmas or August: the working-day rules below are the Tribunal's rules for the appeal, not for
+   contacting us. The page tells families to contact us sooner rather than later.
+2. Appeal to the Tribunal by the later of: the date on the letter plus ``contact_window_months`` calendar
+   months, and (when there is a certificate) the certificate date plus ``appeal_after_certificate_months``
+   calendar months.
+3. If that date falls on any day from 25 December to 1 January inclusive, or on any day in August, it
+   moves to the first working day after 1 January, or after 31 August.
+4. Otherwise, if it falls on a day that is not a working day (Saturday, Sunday, or a bank holiday in
+   England and Wales) it moves to the next working day. Whatever the day, it is due by 5pm.
+5. Month ends: "the same day number N months later; if that month is shorter, the last day of that
+   month". So 31 December + 2 months is 28 February (29 February in a leap year), and 31 August + 1 month
+   is 30 September.
+6. What follows contact: a certificate within ``certificate_working_days`` working days if the family
+   does not want mediation; mediation arranged within ``mediation_arranged_days`` days; a certificate
+   within ``certificate_working_days`` working days after mediation; actions agreed in mediation that
+   could not be appealed, within ``agreed_actions_weeks`` weeks.
+
+Bank holidays come from data/bank-holidays.json (a table an editor can extend). A date in a year the
+table does not cover raises :class:`CalendarNotCoveredError` rather than guessing.
+
+Pure functions, standard library only (the numbers come from data/facts.yml through ``facts``).
+Every function that compares with today takes ``today`` as a parameter, so tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+
+from .paths import DATA_DIR
+
+date = dt.date
+
+LETTER = "letter"
+CERTIFICATE = "certificate"
+# What each date is called in error messages (GOV.UK pattern: "[whatever it is] must be a real date").
+FIELD_NAMES = {LETTER: "Date on the decision letter", CERTIFICATE: "Certificate date"}
+
+# English names whatever the machine's locale (calendar.day_name follows the locale).
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+# Why the appeal date moved (the same codes in deadlines.js).
+REASON_NONE = ""
+REASON_CHRISTMAS = "christmas"
+REASON_AUGUST = "august"
+REASON_WEEKEND = "weekend"
+REASON_BANK_HOLIDAY = "bank_holiday"
+
+
+class DeadlineError(ValueError):
+    """A date we cannot work with. ``message`` is worded for the page (GOV.UK error message style).
+
+    ``field`` says which date is wrong ("letter" or "certificate", or None), and ``parts`` which of
+    its boxes ("day", "month", "year") to mark; empty means all of them.
+    """
+
+    def __init__(self, message: str, field: str | None = None, parts: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.parts = parts
+
+
+class CalendarNotCoveredError(DeadlineError):
+    """The date needs bank holidays for a year that data/bank-holidays.json does not list yet."""
+
+    def __init__(self, year: int) -> None:
+        phone = _facts().get("phone", "")
+        super().__init__(f"We cannot work out this date yet. Call us on {phone} and we will tell you.")
+        self.year = year
+
+
+@cache
+def _facts() -> dict[str, Any]:
+    from .facts import facts  # read data/facts.yml only when a number is needed
+
+    return facts()
+
+
+def _fact(name: str) -> int:
+    return int(_facts()[name])
+
+
+@dataclass(frozen=True)
+class BankHolidays:
+    """The table in data/bank-holidays.json: which years it covers and the dates in them."""
+
+    first_year: int
+    last_year: int
+    dates: dict[date, str]
+
+    def covers(self, year: int) -> bool:
+        return self.first_year <= year <= self.last_year
+
+
+def load_bank_holidays(raw: dict[str, Any]) -> BankHolidays:
+    """Read the table's JSON (``{"covers": {"from", "to"}, "dates": {"YYYY-MM-DD": name}}``)."""
+    return BankHolidays(
+        first_year=int(raw["covers"]["from"]),
+        last_year=int(raw["covers"]["to"]),
+        dates={date.fromisoformat(day): name for day, name in raw["dates"].items()},
+    )
+
+
+@cache
+def bank_holidays() -> BankHolidays:
+    """The bank holiday table, read once per process."""
+    with (DATA_DIR / "bank-holidays.json").open(encoding="utf-8") as handle:
+        return load_bank_holidays(json.load(handle))
+
+
+# --- Calendar arithmetic -------------------------------------------------------------------------
+
+
+def add_months(d: date, n: int) -> date:
+    """The same day number ``n`` calendar months later; if that month is shorter, its last day.
+
+    ``add_months(date(2026, 12, 31), 2)`` is 28 February 2027; in a leap year, 29 February.
+    """
+    index = d.year * 12 + (d.month - 1) + n
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(d.day, last))
+
+
+def bank_holiday_name(d: date) -> str | None:
+    """The bank holiday's name if ``d`` is a bank holiday in England and Wales, else None."""
+    table = bank_holidays()
+    if not table.covers(d.year):
+        raise CalendarNotCoveredError(d.year)
+    return table.dates.get(d)
+
+
+def is_working_day(d: date) -> bool:
+    """Not a Saturday, a Sunday or a bank holiday in England and Wales.
+
+    Raises CalendarNotCoveredError for a year the bank holiday table does not cover.
+    """
+    if bank_holiday_name(d) is not None:
+        return False
+    return d.weekday() < 5
+
+
+def next_working_day(d: date) -> date:
+    """``d`` itself if it is a working day, else the next working day."""
+    while not is_working_day(d):
+        d += dt.timedelta(days=1)
+    return d
+
+
+def add_working_days(d: date, n: int) -> date:
+    """The ``n``-th working day after ``d`` (``d`` itself does not count). ``n`` must be 0 or more."""
+    if n < 0:
+        raise ValueError("n must be 0 or more")
+    while n > 0:
+        d += dt.timedelta(days=1)
+        if is_working_day(d):
+            n -= 1
+    return d
+
+
+def tribunal_due_date(d: date) -> tuple[date, str]:
+    """Where the Tribunal's rules move a period ending on ``d`` (rules 3 and 4), and why.
+
+    25 December to 1 January, or any day in August: the first working day after 1 January or 31 August.
+    Otherwise a Saturday, Sunday or bank holiday: the next working day. Returns (date, reason code).
+    """
+    if d.month == 12 and d.day >= 25:
+        return next_working_day(date(d.year + 1, 1, 2)), REASON_CHRISTMAS
+    if d.month == 1 and d.day == 1:
+        return next_working_day(date(d.year, 1, 2)), REASON_CHRISTMAS
+    if d.month == 8:
+        return next_working_day(date(d.year, 9, 1)), REASON_AUGUST
+    if is_working_day(d):
+        return d, REASON_NONE
+    reason = REASON_BANK_HOLIDAY if bank_holiday_name(d) else REASON_WEEKEND
+    return next_working_day(d), reason
+
+
+# --- Checks on what the family entered -----------------------------------------------------------
+
+
+def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> date | None:
+    """The date from day, month and year boxes, or None if all three are empty.
+
+    Raises DeadlineError with a GOV.UK-style message (the field's name comes from FIELD_NAMES).
+    """
+    name = FIELD_NAMES[field]
+    values = {"day": (day or "").strip(), "month": (month or "").strip(), "year": (year or "").strip()}
+    missing = tuple(part for part, value in values.items() if not value)
+    if len(missing) == 3:
+        if field == CERTIFICATE:
+            return None
+        raise DeadlineError(f"Enter the {name[0].lower()}{name[1:]}", field)
+    if missing:
+        raise DeadlineError(f"{name} must include a {' and '.join(missing)}", field, missing)
+    if not all(value.isascii() and value.isdigit() for value in values.values()):
+        raise DeadlineError(f"{name} must be a real date", field)
+    if len(values["year"]) != 4:
+        raise DeadlineError(f"{name} must include a year with 4 numbers, like 2026", field, ("year",))
+    try:
+        return date(int(values["year"]), int(values["month"]), int(values["day"]))
+    except ValueError:
+        raise DeadlineError(f"{name} must be a real date", field) from None
+
+
+def check_dates(letter_date: date, certificate_date: date | None = None, today: date | None = None) -> None:
+    """Raise DeadlineError unless both dates are today or in the past, and the certificate is not
+    before the letter."""
+    today = today or date.today()
+    if letter_date > today:
+        raise DeadlineError(f"{FIELD_NAMES[LETTER]} must be today or in the past", LETTER)
+    if certificate_date is not None:
+        if certificate_date > today:
+            raise DeadlineError(f"{FIELD_NAMES[CERTIFICATE]} must be today or in the past", CERTIFICATE)
+        if certificate_date < letter_date:
+            raise DeadlineError(
+                f"{FIELD_NAMES[CERTIFICATE]} must be the same as or after the date on the decision letter",
+                CERTIFICATE,
+            )
+
+
+# --- The deadlines --------------------------------------------------------------------------------
+
+
+def contact_deadline(letter_date: date, today: date | None = None) -> date:
+    """The last day to contact us: the date on the letter plus ``contact_window_months`` calendar months.
+
+    Deliberately NOT moved off weekends, bank holidays, Christmas or August: the working-day rules are the
+    Tribunal's rules for the appeal. The page says to contact us sooner rather than later. Raises
+    DeadlineError if the letter date is after ``today``.
+    """
+    check_dates(letter_date, None, today)
+    return add_months(letter_date, _fact("contact_window_months"))
+
+
+@dataclass(frozen=True)
+class AppealDeadline:
+    """The appeal deadline and how it was reached (for the words on the page)."""
+
+    date: date
+    unadjusted: date  # the later of the two periods, before the Tribunal's rules move it
+    from_letter: date
+    from_certificate: date | None
+    uses: str  # "letter" or "certificate": which period ends later
+    reason: str  # REASON_* code: why ``date`` differs from ``unadjusted`` ("" if it does not)
+    holiday: str | None  # the bank holiday's name when reason is "bank_holiday"
+
+
+def appeal_details(
+    letter_date: date, certificate_date: date | None = None, today: date | None = None
+) -> AppealDeadline:
+    """The appeal deadline (rules 2 to 5) with the working shown."""
+    check_dates(letter_date, certificate_date, today)
+    from_letter = add_months(letter_date, _fact("contact_window_months"))
+    from_certificate = (
+        add_months(certificate_date, _fact("appeal_after_certificate_months"))
+        if certificate_date is not None
+        else None
+    )
+    uses = CERTIFICATE if from_certificate is not None and from_certificate > from_letter else LETTER
+    unadjusted = from_certificate if uses == CERTIFICATE and from_certificate else from_letter
+    due, reason = tribunal_due_date(unadjusted)
+    holiday = bank_holiday_name(unadjusted) if reason == REASON_BANK_HOLIDAY else None
+    return AppealDeadline(due, unadjusted, from_letter, from_certificate, uses, reason, holiday)
+
+
+def appeal_deadline(
+    letter_date: date, certificate_date: date | None = None, today: date | None = None
+) -> date:
+    """The last day to appeal to the Tribunal (by 5pm): the later of the letter date plus
+    ``contact_window_months`` months and the certificate date plus ``appeal_after_certificate_months``
+    months, moved by the Tribunal's Christmas, August and working-day rules."""
+    return appeal_details(letter_date, certificate_date, today).date
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """Rule 6: the dates that follow from ``start`` (the day the family contacts us)."""
+
+    start: date
+    certificate_by: date  # certificate if the family does not want mediation
+    mediation_by: date  # mediation arranged (meeting held) by
+    certificate_after_mediation_by: date | None = None  # only when a mediation date is known
+    agreed_actions_by: date | None = None  # only when a mediation date is known
+
+
+def next_steps(start: date, mediation_date: date | None = None) -> NextSteps:
+    """What happens next, counted from ``start`` (the day the family tells us) and, if known, the day of
+    the mediation (when any agreement is made)."""
+    working = _fact("certificate_working_days")
+    after: dict[str, date] = {}
+    if mediation_date is not None:
+        after = {
+            "certificate_after_mediation_by": add_working_days(mediation_date, working),
+            "agreed_actions_by": mediation_date + dt.timedelta(weeks=_fact("agreed_actions_weeks")),
+        }
+    return NextSteps(
+        start=start,
+        certificate_by=add_working_days(start, working),
+        mediation_by=start + dt.timedelta(days=_fact("mediation_arranged_days")),
+        **after,
+    )
+
+
+@dataclass
+class Result:
+    """Everything the calculator shows, as ISO dates (the same shape as deadlines.js's ``workOut``)."""
+
+    contact: str
+    appeal: str | None = None
+    appeal_unadjusted: str | None = None
+    appeal_from_letter: str | None = None
+    appeal_from_certificate: str | None = None
+    appeal_uses: str | None = None
+    appeal_reason: str | None = None
+    appeal_holiday: str | None = None
+    not_covered: str | None = None
+    next_steps: dict[str, str | None] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def work_out(letter_date: date, certificate_date: date | None = None, today: date | None = None) -> Result:
+    """All the dates for the page. A year outside the bank holiday table does not stop the contact date:
+    ``not_covered`` then holds the message to show instead of the dates that need the table."""
+    today = today or date.today()
+    result = Result(contact=contact_deadline(letter_date, today).isoformat())
+    try:
+        appeal = appeal_details(letter_date, certificate_date, today)
+        steps = next_steps(today)
+    except CalendarNotCoveredError as error:
+        result.not_covered = error.message
+        return result
+    result.appeal = appeal.date.isoformat()
+    result.appeal_unadjusted = appeal.unadjusted.isoformat()
+    result.appeal_from_letter = appeal.from_letter.isoformat()
+    result.appeal_from_certificate = appeal.from_certificate.isoformat() if appeal.from_certificate else None
+    result.appeal_uses = appeal.uses
+    result.appeal_reason = appeal.reason
+    result.appeal_holiday = appeal.holiday
+    result.next_steps = {
+        "start": steps.start.isoformat(),
+        "certificate_by": steps.certificate_by.isoformat(),
+        "mediation_by": steps.mediation_by.isoformat(),
+    }
+    return result
+
+
+def format_date(d: date) -> str:
+    """A date in words, as on GOV.UK: "Tuesday 1 December 2026"."""
+    return f"{DAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
+
+
+def calculate(
+    letter: dict[str, str], certificate: dict[str, str] | None = None, today: date | None = None
+) -> Result:
+    """What the calculator does: read the day, month and year boxes, check them, and work out the dates.
+
+    ``letter`` and ``certificate`` are ``{"day": ..., "month": ..., "year": ...}`` as typed. Raises
+    DeadlineError (the first problem, letter first) with the message for the page.
+    """
+    letter_date = parse_date_parts(letter.get("day", ""), letter.get("month", ""), letter.get("year", ""))
+    if letter_date is None:  # parse_date_parts returns None only for an empty certificate
+        raise DeadlineError("Enter the date on the decision letter", LETTER)
+    certificate_date = None
+    if certificate:
+        certificate_date = parse_date_parts(
+            certificate.get("day", ""), certificate.get("month", ""), certificate.get("year", ""), CERTIFICATE
+        )
+    return work_out(letter_date, certificate_date, today)

@@ -1,0 +1,188 @@
+"""MkDocs hook: the deadline helper on the "Work out your dates" page.
+
+- ``<!-- deadlines: examples -->`` becomes a table of worked examples (with docs/stylesheets/deadlines.css), worked out by
+  functions/forms/deadlines.py at build time, so the page without JavaScript can never disagree with it.
+- ``<!-- deadlines: calculator -->`` becomes the calculator (hidden until docs/javascripts/deadlines.js
+  shows it), carrying the bank holiday table and the facts it needs in a data attribute (no extra
+  request), and the script itself, loaded on this page only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from html import escape
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.utils import get_relative_url
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from functions.forms import deadlines  # noqa: E402
+
+EXAMPLES = re.compile(r"<!--\s*deadlines:\s*examples\s*-->")
+CALCULATOR = re.compile(r"<!--\s*deadlines:\s*calculator\s*-->")
+SCRIPT = "javascripts/deadlines.js"
+STYLESHEET = "stylesheets/deadlines.css"
+# The facts the browser needs (data/facts.yml).
+BROWSER_FACTS = (
+    "phone",
+    "contact_window_months",
+    "appeal_after_certificate_months",
+    "certificate_working_days",
+    "mediation_arranged_days",
+    "agreed_actions_weeks",
+    "due_time",
+)
+# Worked examples: (date on the letter, certificate date or None). Kept in covered years.
+EXAMPLE_DATES: tuple[tuple[str, str | None], ...] = (
+    ("2026-10-01", None),
+    ("2026-10-01", "2026-11-29"),
+    ("2026-12-31", None),
+    ("2027-06-15", None),
+    ("2027-01-29", None),
+    ("2027-03-01", "2027-03-10"),
+    ("2027-04-16", "2027-06-01"),
+)
+
+
+def _why(details: deadlines.AppealDeadline) -> str:
+    facts = deadlines._facts()
+    if details.uses == deadlines.CERTIFICATE:
+        start = f"{facts['appeal_after_certificate_months']} month after the certificate"
+    else:
+        start = f"{facts['contact_window_months']} months after the letter"
+        if details.from_certificate is not None:
+            start += f" (later than {facts['appeal_after_certificate_months']} month after the certificate)"
+    day = deadlines.format_date(details.unadjusted)
+    moved = {
+        deadlines.REASON_CHRISTMAS: f"{day} is between 25 December and 1 January, so the first working day "
+        "after 1 January",
+        deadlines.REASON_AUGUST: f"{day} is in August, so the first working day after 31 August",
+        deadlines.REASON_WEEKEND: f"{day} is a weekend, so the next working day",
+        deadlines.REASON_BANK_HOLIDAY: f"{day} is a bank holiday ({details.holiday}), "
+        "so the next working day",
+    }.get(details.reason)
+    return f"{start}: {day}." if not moved else f"{start}. {moved}."
+
+
+def examples_table(page_url: str) -> str:
+    """The worked examples as an HTML table, from the same functions the unit tests check.
+
+    Its own class (so the theme does not wrap it in a sideways-scrolling box) and docs/stylesheets/
+    deadlines.css, which stacks each row on narrow screens using the data-label of each cell.
+    """
+    due = deadlines._facts()["due_time"]
+    headings = ("Date on the letter", "Certificate date", "Contact us by", "Appeal to the Tribunal by", "Why")
+    rows = []
+    for letter_iso, certificate_iso in EXAMPLE_DATES:
+        letter = dt.date.fromisoformat(letter_iso)
+        certificate = dt.date.fromisoformat(certificate_iso) if certificate_iso else None
+        today = certificate or letter
+        contact = deadlines.contact_deadline(letter, today)
+        details = deadlines.appeal_details(letter, certificate, today)
+        cells = (
+            deadlines.format_date(letter),
+            deadlines.format_date(certificate) if certificate else "None",
+            deadlines.format_date(contact),
+            f"{due} on {deadlines.format_date(details.date)}",
+            _why(details),
+        )
+        rows.append(
+            "<tr>"
+            + "".join(
+                f'<td data-label="{escape(label)}">{escape(str(cell))}</td>'
+                for label, cell in zip(headings, cells, strict=True)
+            )
+            + "</tr>"
+        )
+    head = "".join(f'<th scope="col">{escape(label)}</th>' for label in headings)
+    css = escape(get_relative_url(STYLESHEET, page_url))
+    return (
+        f'<link rel="stylesheet" href="{css}">'
+        '<table class="kids-examples"><caption>Worked examples</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def browser_data() -> dict[str, object]:
+    table = deadlines.bank_holidays()
+    facts = deadlines._facts()
+    return {
+        "covers": {"from": table.first_year, "to": table.last_year},
+        "dates": {day.isoformat(): name for day, name in sorted(table.dates.items())},
+        "facts": {name: facts[name] for name in BROWSER_FACTS},
+    }
+
+
+def _date_group(field: str, legend: str, hint: str) -> str:
+    items = []
+    for part, label, width in (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4)):
+        items.append(
+            f'<div class="kids-date__item"><label class="kids-label" for="{field}-{part}">{label}</label>'
+            f'<input class="kids-input kids-input--{width}" id="{field}-{part}" name="{field}-{part}" '
+            f'type="text" inputmode="numeric" autocomplete="off" spellcheck="false"></div>'
+        )
+    return (
+        f'<div class="kids-form-group" id="{field}-group">'
+        f'<fieldset class="kids-fieldset" role="group" id="{field}-fieldset" aria-describedby="{field}-hint">'
+        f'<legend class="kids-legend">{escape(legend)}</legend>'
+        f'<p class="kids-hint" id="{field}-hint">{escape(hint)}</p>'
+        f'<p class="kids-error-message" id="{field}-error" hidden></p>'
+        f'<div class="kids-date">{"".join(items)}</div>'
+        "</fieldset></div>"
+    )
+
+
+def calculator_html(page_url: str) -> str:
+    """The calculator form, hidden until the script runs (the page works fully without it)."""
+    data = escape(json.dumps(browser_data(), separators=(",", ":"), ensure_ascii=False), quote=True)
+    script = get_relative_url(SCRIPT, page_url)
+    return (
+        f'<div class="kids-deadlines" id="kids-deadlines" data-kids-deadlines="{data}" hidden>'
+        '<div class="kids-error-summary" tabindex="-1" hidden aria-labelledby="kids-deadlines-problem">'
+        '<div role="alert"><h2 id="kids-deadlines-problem">There is a problem</h2><ul></ul></div></div>'
+        '<form class="kids-form" id="kids-deadlines-form" novalidate>'
+        + _date_group(
+            "letter",
+            "What is the date on the decision letter?",
+            "You can find it near the top of the letter from the council. For example, 27 3 2026",
+        )
+        + _date_group(
+            "certificate",
+            "What is the date on your mediation certificate? (optional)",
+            "Only if you have one. Leave it empty if you do not. For example, 15 5 2026",
+        )
+        + '<button class="kids-button" type="submit">Work out my dates</button>'
+        "</form>"
+        '<div class="kids-deadlines__result" id="kids-deadlines-result" aria-live="polite"></div>'
+        "</div>"
+        f'<script src="{escape(script)}"></script>'
+    )
+
+
+def _is_dates_page(page) -> bool:
+    return page.file.src_uri == "work-out-your-dates.md"
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    if not _is_dates_page(page):
+        return markdown
+    if not EXAMPLES.search(markdown) or not CALCULATOR.search(markdown):
+        raise PluginError(
+            f"{page.file.src_uri}: keep the lines '<!-- deadlines: examples -->' and "
+            "'<!-- deadlines: calculator -->': the deadline helper goes there."
+        )
+    return markdown
+
+
+def on_page_content(html, page, config, files, **kwargs):
+    if not _is_dates_page(page):
+        return html
+    html = EXAMPLES.sub(lambda _: examples_table(page.url), html, count=1)
+    return CALCULATOR.sub(lambda _: calculator_html(page.url), html, count=1)
