@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from .facts import facts
 from .page import form_page_with_errors, message_page
-from .parse import Parsed, ParseError, parse_form, parse_json
+from .parse import Parsed, ParseError, parse_form, parse_json, parse_multipart_form
 from .ports import StorageError
 from .schemas import Form, form_for_route
 from .service import Services, submit
@@ -92,7 +92,14 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     wants_json = _wants_json(headers, content_type)
     body = body_bytes(event)
-    if len(body) > services.settings.max_body_bytes:
+    with_files = content_type == "multipart/form-data" and bool(form.settings.get("files_field"))
+    if with_files:  # a form with files, sent without JavaScript
+        from .files import MAX_FILES, MAX_FORM_FILE_BYTES
+
+        if len(body) > services.settings.max_body_bytes + MAX_FILES * (MAX_FORM_FILE_BYTES + 4096):
+            each = MAX_FORM_FILE_BYTES // 2**20
+            return problem(413, f"The files are too large to send. Each must be {each} MB or smaller")
+    elif len(body) > services.settings.max_body_bytes:
         limit = services.settings.max_body_bytes // 1024
         return problem(413, f"The form is too large to send. It must be {limit} KB or smaller")
     parsed: Parsed
@@ -100,6 +107,8 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         parsed = parse_json(form, body)
     elif content_type == "application/x-www-form-urlencoded":
         parsed = parse_form(form, body)
+    elif with_files:
+        parsed = parse_multipart_form(form, body, headers["content-type"], MAX_FORM_FILE_BYTES)
     else:
         return problem(415, "Send the form as application/json or application/x-www-form-urlencoded")
     if (event.get("queryStringParameters") or {}).get("check") == "1":
@@ -138,6 +147,13 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
     return {"statusCode": 303, "headers": {"Location": location, **SECURITY_HEADERS}, "body": ""}
 
 
+def _extra_route(route: str) -> Callable[[dict[str, Any], Services], Response] | None:
+    """The handler for /api/<name> or /api/<name>/<id>; uploads registers itself when first imported."""
+    from . import uploads  # noqa: F401
+
+    return EXTRA_ROUTES.get(route.split("/", 1)[0])
+
+
 def handle(event: dict[str, Any], services: Services) -> Response:
     """Route one API request. Anything a client sends gets a 2xx, 3xx or 4xx, never a 5xx."""
     started = time.perf_counter()
@@ -148,7 +164,7 @@ def handle(event: dict[str, Any], services: Services) -> Response:
     response: Response
     try:
         form = form_for_route(route) if route else None
-        extra = EXTRA_ROUTES.get(route)
+        extra = _extra_route(route)
         origin = _headers(event).get("origin")
         if form is None and extra is None:
             response = problem(404, "There is no form at this address")

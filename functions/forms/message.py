@@ -91,6 +91,22 @@ def _rows(fields: tuple[Field, ...], answers: dict[str, Any], top: bool = True) 
     return rows
 
 
+LOUD = ("URGENT", "IMPORTANT")  # notes shown in bold red
+
+
+def top_lines(form: Form, answers: dict[str, Any]) -> list[str]:
+    """Answers the form puts at the top of the email (x-form email_top_fields); an x-email-alert line first."""
+    alerts, lines = [], []
+    for path in form.settings.get("email_top_fields", []):
+        field = form.by_path()[path]
+        value = _get(answers, path)
+        alert = field.schema.get("x-email-alert", {}).get(value) if isinstance(value, str) else None
+        if alert:
+            alerts.append(f"IMPORTANT: {alert}")
+        lines.append(f"{field.email_label}: {_value_text(field, value)}")
+    return [*alerts, *lines]
+
+
 def subject_for(form: Form, answers: dict[str, Any], reference: str) -> str:
     """The form's name, its kind of request and the reference: never a child's details."""
     title = form.settings.get("email_title", form.title)
@@ -131,7 +147,7 @@ def build_message(
     received = dt.datetime.fromisoformat(record["received_at"])
     today = today or received.date()
     notes, urgent = deadline_lines(form, answers, today)
-    notes = [*notes, *extra_lines]
+    notes = [*top_lines(form, answers), *notes, *extra_lines]
 
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject_for(form, answers, reference)
@@ -163,7 +179,8 @@ def build_message(
             text_lines.append(f"    {indented}")
         else:
             text_lines.append(f"{label}\n    {indented}")
-    text_lines += ["", "Reply to this email to write to the family, where they gave an email address."]
+    footer = "Reply to this email to write to the family, where they gave an email address."
+    text_lines += ["", form.settings.get("email_footer", footer)]
     message.set_content("\n".join(text_lines) + "\n", charset="utf-8")
 
     html_rows = []
@@ -180,7 +197,7 @@ def build_message(
                 f'<td style="white-space:pre-wrap">{escape(value)}</td></tr>'
             )
     notes_html = "".join(
-        f'<p style="{"color:#b3261e;font-weight:bold" if n.startswith("URGENT") else ""}">{escape(n)}</p>'
+        f'<p style="{"color:#b3261e;font-weight:bold" if n.startswith(LOUD) else ""}">{escape(n)}</p>'
         for n in notes
     )
     html = (

@@ -58,6 +58,8 @@ class Parsed:
     answers: dict[str, Any]
     typed: dict[str, str] = field(default_factory=dict)
     controls: dict[str, str] = field(default_factory=dict)
+    # multipart.FilePart: files sent inside the form itself (without JavaScript)
+    files: list[Any] = field(default_factory=list)
 
 
 def clean_text(value: str, multiline: bool) -> str:
@@ -175,6 +177,19 @@ def parse_form(form: Form, body: bytes) -> Parsed:
         answers["submission_id"] = str(uuid.uuid4())
     controls = {k: typed[k] for k in CONTROL_NAMES if k in typed}
     return Parsed(answers=answers, typed=typed, controls=controls)
+
+
+def parse_multipart_form(form: Form, body: bytes, content_type_header: str, max_file_bytes: int) -> Parsed:
+    """A form posted with files (multipart/form-data): its text answers as a plain post, its files kept apart."""
+    from urllib.parse import urlencode
+
+    from .multipart import parse_multipart
+
+    data = parse_multipart(body, content_type_header, max_file_bytes)
+    parsed = parse_form(form, urlencode(data.fields).encode("utf-8"))
+    files_field = form.settings.get("files_field")
+    parsed.files = [f for f in data.files if f.name == files_field and (f.chosen or f.too_large)]
+    return parsed
 
 
 def _put(target: dict[str, Any], path: str, value: Any) -> None:

@@ -6,6 +6,7 @@ fieldsets, an error summary that links to each field, and an error message above
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from html import escape
 from typing import Any
@@ -53,9 +54,34 @@ def _error(field: Field, error: FieldError | None) -> str:
     )
 
 
+def _other_words(field: Field) -> str:
+    """A second wording for the page's script to swap in (x-young-person: title, description, x-labels)."""
+    words = field.schema.get("x-young-person")
+    if not words:
+        return ""
+    return f' data-kids-young="{escape(json.dumps(words, ensure_ascii=False))}"'
+
+
 def _group(field: Field, error: FieldError | None, inner: str) -> str:
     cls = "kids-form-group" + (" kids-form-group--error" if error else "")
-    return f'<div class="{cls}" data-field="{escape(field.path)}">{inner}</div>'
+    return f'<div class="{cls}" data-field="{escape(field.path)}"{_other_words(field)}>{inner}</div>'
+
+
+def _files(field: Field, error: FieldError | None) -> str:
+    """A file box for pages without JavaScript (the form posts as multipart); the script adds its own uploader."""
+    control = "<input " + _attrs(
+        class_="kids-file-upload",
+        id=field.id,
+        name=field.path,
+        type="file",
+        multiple=True,
+        accept=field.schema.get("x-accept"),
+        aria_describedby=" ".join(filter(None, [_describedby(field, error), f"{field.id}-limit"])),
+    ) + ">"
+    limit = field.schema.get("x-no-js-hint", "")
+    limit_html = f'<div class="kids-hint" id="{field.id}-limit" data-kids-no-js>{escape(limit)}</div>'
+    label = f'<label class="kids-label" for="{field.id}">{_label_text(field)}</label>'
+    return _group(field, error, label + _hint(field) + limit_html + _error(field, error) + control)
 
 
 def _text(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
@@ -205,7 +231,8 @@ def _field(field: Field, typed: dict[str, str], errors: dict[str, FieldError], b
         inner = "".join(_field(child, typed, errors, base_url) for child in field.children)
         hint = f'<p class="kids-hint">{escape(field.hint)}</p>' if field.hint else ""
         return (
-            f'<fieldset class="kids-fieldset kids-fieldset--section" data-section="{escape(field.path)}">'
+            f'<fieldset class="kids-fieldset kids-fieldset--section" data-section="{escape(field.path)}"'
+            f"{_other_words(field)}>"
             f'<legend class="kids-legend kids-legend--section"><h2>{escape(field.label)}</h2></legend>'
             f"{hint}{inner}</fieldset>"
         )
@@ -223,8 +250,10 @@ def _field(field: Field, typed: dict[str, str], errors: dict[str, FieldError], b
         return _date(field, typed, error)
     if widget == "checkbox":
         return _checkbox(field, typed, error, base_url)
-    if widget in {"list", "files"}:
-        return ""  # drawn by the form's own page (uploads need JavaScript or multipart)
+    if widget == "files":
+        return _files(field, error)
+    if widget == "list":
+        return ""  # drawn by the form's own page
     return _text(field, typed, error)
 
 
@@ -255,9 +284,10 @@ def render_form(
     settings = form.settings
     action = action if action is not None else f"/api/{settings['route']}"
     body = "".join(_field(f, typed, by_field, base_url) for f in form.fields)
+    enctype = ' enctype="multipart/form-data"' if settings.get("files_field") else ""
     return (
         f"{error_summary(errors)}"
-        f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8" '
+        f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8"{enctype} '
         f'data-kids-form="{escape(form.name)}" data-kids-confirmation="{escape(base_url + settings["confirmation_page"])}">'
         f"{body}"
         f"<div data-kids-check hidden></div>"

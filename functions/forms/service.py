@@ -14,6 +14,7 @@ from .message import build_message
 from .parse import Parsed
 from .ports import Mailer, MailError, Queue, Storage, StorageError
 from .reference import new_reference
+from .schemas import get_form
 from .validate import FieldError, validate
 
 log = logging.getLogger("forms")
@@ -40,6 +41,10 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
     """Validate, store, queue. A reference comes back only after the record is durably stored."""
     now = now or dt.datetime.now(dt.UTC)
     errors = validate(form, parsed.answers, today=now.date())
+    if get_form(form).settings.get("files_field"):  # each file's real size and type, before storing
+        from .uploads import check_files
+
+        errors = check_files(get_form(form), parsed, services, errors)
     if errors:
         return Outcome(errors=tuple(errors))
     answers = parsed.answers
@@ -76,7 +81,19 @@ def deliver(services: Services, form: str, submission_id: str) -> str:
     if not storage.claim(form, submission_id):
         return "already-sent"
     try:
-        message = build_message(record, sender=services.settings.mail_from, to=services.settings.team_email)
+        attachments: list[tuple[str, str, bytes]] = []
+        lines: list[str] = []
+        if get_form(form).settings.get("files_field"):
+            from .uploads import email_files
+
+            attachments, lines = email_files(record, get_form(form), services)
+        message = build_message(
+            record,
+            sender=services.settings.mail_from,
+            to=services.settings.team_email,
+            attachments=attachments,
+            extra_lines=lines,
+        )
         services.mailer.send(message)
     except Exception:
         storage.release(form, submission_id)

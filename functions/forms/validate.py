@@ -94,6 +94,9 @@ def _locate(form: Form, error: ValidationError) -> list[tuple[str, str, str | No
         return [(dotted + n, "additionalProperties", n) for n in error.instance if n not in known]
     if keyword == "anyOf" and "x-error-field" in error.schema:
         return [(dotted + error.schema["x-error-field"], "anyOf@" + prefix, None)]
+    if any(isinstance(p, int) for p in error.absolute_path):  # an item of a list is the list's question
+        parts = list(error.absolute_path)
+        prefix = ".".join(str(p) for p in parts[: next(i for i, p in enumerate(parts) if isinstance(p, int))])
     return [(prefix, keyword, None)]
 
 
