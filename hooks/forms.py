@@ -35,4 +35,9 @@ def on_page_content(html, page, config, files, **kwargs):
         action = f"{api}/api/{form.settings['route']}"
         return FORM_START + render_form(form, action=action, base_url=base) + FORM_END
 
-    return PLACEHOLDER.sub(form_html, html)
+    html = PLACEHOLDER.sub(form_html, html)
+    if FORM_START in html or "data-kids-fill" in html:
+        # Only pages with a form or a confirmation load the forms script.
+        base = urlsplit(config["site_url"] or "/").path or "/"
+        html += f'<script src="{base}javascripts/forms.js"></script>'
+    return html

@@ -226,6 +226,8 @@
       document.querySelectorAll('[data-kids-fill="reference"]').forEach(function (el) { el.textContent = reference; });
     }
     document.querySelectorAll("[data-kids-print]").forEach(function (b) {
+      if (b.dataset.kidsBound) return;
+      b.dataset.kidsBound = "1";
       b.hidden = false;
       b.addEventListener("click", function () { window.print(); });
     });
@@ -253,6 +255,9 @@
     fillConfirmation();
   }
 
+  // Pages load this script again after each instant page change; one subscription serves them all.
+  if (window.__kidsForms) { init(); return; }
+  window.__kidsForms = true;
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -14,3 +14,71 @@
     try { store.setItem(base.pathname + "." + e, JSON.stringify(value)); } catch (err) { /* storage full or blocked */ }
   };
 })();
+
+/* Search loads when it is wanted, not on every page: the theme would fetch the search index and start its
+   worker (about 24 KB gzipped) at once. Until someone opens search, the index request waits and the worker
+   is a stand-in that keeps its messages. */
+(function () {
+  var wanted = false;
+  var waiting = [];
+  function want() {
+    if (wanted) return;
+    wanted = true;
+    waiting.splice(0).forEach(function (go) { go(); });
+  }
+  function whenWanted() {
+    return new Promise(function (resolve) { if (wanted) resolve(); else waiting.push(resolve); });
+  }
+  document.addEventListener("focusin", function (e) {
+    if (e.target && e.target.classList && e.target.classList.contains("md-search__input")) want();
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target && e.target.id === "__search") want();
+  });
+  document.addEventListener("click", function (e) {
+    if (e.target && e.target.closest && e.target.closest("label[for=__search]")) want();
+  });
+
+  var INDEX = /\/search\/search_index\.json(\?|$)/;
+  var open = XMLHttpRequest.prototype.open;
+  var send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    this.__kidsSearchIndex = INDEX.test(String(url));
+    return open.apply(this, arguments);
+  };
+  XMLHttpRequest.prototype.send = function () {
+    var request = this;
+    var args = arguments;
+    if (request.__kidsSearchIndex && !wanted) {
+      whenWanted().then(function () { send.apply(request, args); });
+      return undefined;
+    }
+    return send.apply(this, arguments);
+  };
+
+  var RealWorker = window.Worker;
+  function LazyWorker(url, options) {
+    if (!/workers\/search\./.test(String(url))) return new RealWorker(url, options);
+    var listeners = [];
+    var queue = [];
+    var real = null;
+    var proxy = {
+      postMessage: function (message) { if (real) real.postMessage(message); else queue.push(message); },
+      addEventListener: function (type, fn, opts) {
+        listeners.push([type, fn, opts]);
+        if (real) real.addEventListener(type, fn, opts);
+      },
+      removeEventListener: function (type, fn, opts) { if (real) real.removeEventListener(type, fn, opts); },
+      terminate: function () { if (real) real.terminate(); }
+    };
+    whenWanted().then(function () {
+      real = new RealWorker(url, options);
+      listeners.forEach(function (l) { real.addEventListener(l[0], l[1], l[2]); });
+      if (proxy.onmessage) real.onmessage = proxy.onmessage;
+      queue.splice(0).forEach(function (m) { real.postMessage(m); });
+    });
+    return proxy;
+  }
+  LazyWorker.prototype = RealWorker.prototype;
+  window.Worker = LazyWorker;
+})();
