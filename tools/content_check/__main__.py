@@ -1,0 +1,5 @@
+import sys
+
+from tools.content_check.cli import main
+
+sys.exit(main())
