@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -49,6 +50,14 @@ def print_scores(project: Project) -> None:
         print(
             f"{item.grade:>6} {item.limit:>6} {item.words:>6}  {item.page.rel} ({item.page.audience}){note}{flag}"
         )
+
+
+def annotation(finding: Finding) -> str:
+    """A GitHub Actions annotation, so the problem also shows beside the line in the pull request."""
+    kind = "error" if finding.level == ERROR else "warning"
+    message = finding.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    place = f"file={finding.where}" + (f",line={finding.line}" if finding.line else "")
+    return f"::{kind} {place},title=Content check ({finding.check})::{message}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     shown = sorted(set(findings), key=lambda f: (f.where, f.line, f.message))
     for finding in shown:
         print(finding)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for finding in shown:
+            print(annotation(finding))
     errors = sum(1 for f in shown if f.level == ERROR)
     warnings = len(shown) - errors
     checked = ", ".join(title.lower() for title, _ in names.values())
