@@ -331,6 +331,15 @@ def test_audience_front_matter_sets_the_limit(tmp_path: Path) -> None:
     assert readability.LIMITS["easy-read"] < readability.LIMITS["family"]
 
 
+def test_translations_are_not_checked_for_english_spelling(tmp_path: Path) -> None:
+    path = tmp_path / "docs" / "mediation.cy.md"
+    path.parent.mkdir()
+    path.write_text("---\ntitle: Cyfryngu\n---\n# Beth yw cyfryngu?\n\nrecieve\n", encoding="utf-8")
+    page = Page.load(path, tmp_path / "docs")
+    assert not page.is_english
+    assert list(spelling.check(Project(root=tmp_path, docs=tmp_path / "docs"))) == []
+
+
 def test_syllables() -> None:
     assert [readability.syllables(w) for w in ["cat", "table", "mediation", "agreement", "places"]] == [
         1,

@@ -46,6 +46,7 @@ def print_scores(project: Project) -> None:
     print(f"{'grade':>6} {'limit':>6} {'words':>6}  page (audience)")
     for item in readability.scores(project):
         note = " (too short to measure)" if item.words < readability.MIN_WORDS else ""
+        note = note if item.page.is_english else " (not in English: not measured)"
         flag = "  <- too hard" if not note and item.grade > item.limit else ""
         print(
             f"{item.grade:>6} {item.limit:>6} {item.words:>6}  {item.page.rel} ({item.page.audience}){note}{flag}"

@@ -93,6 +93,13 @@ class Page:
             return value
         return "children" if self.src.startswith("children/") else "family"
 
+    @property
+    def is_english(self) -> bool:
+        """False for a translation: front matter 'lang: cy', or a file named like page.cy.md."""
+        lang = str(self.meta.get("lang") or self.meta.get("language") or "en").lower()
+        suffix = re.search(r"\.([a-z]{2})\.md$", self.src)
+        return lang.startswith("en") and (suffix is None or suffix.group(1) == "en")
+
     def meta_line(self, key: str) -> int:
         """The line number of a front matter key (1 if it is not there)."""
         pattern = re.compile(rf"^{re.escape(key)}\s*:")

@@ -123,7 +123,7 @@ def scores(project: Project) -> list[Score]:
 
 def check(project: Project) -> Iterator[Finding]:
     for item in scores(project):
-        if item.words < MIN_WORDS or item.grade <= item.limit:
+        if not item.page.is_english or item.words < MIN_WORDS or item.grade <= item.limit:
             continue
         yield Finding(
             item.page.rel,

@@ -149,4 +149,5 @@ def check_page(page: Page, allowed: set[str]) -> Iterator[Finding]:
 def check(project: Project) -> Iterator[Finding]:
     allowed = project.word_list()
     for page in project.pages:
-        yield from check_page(page, allowed)
+        if page.is_english:  # codespell's lists are English; translations are checked by their translators
+            yield from check_page(page, allowed)
