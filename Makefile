@@ -38,7 +38,7 @@ format: $(STAMP) ## Reformat the Python code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) lint ## Run every test
+test: $(STAMP) lint check-content ## Run every test
 	$(BIN)/python -m pytest
 
 send-pending: $(STAMP) ## Email any stored submission that has not been sent yet

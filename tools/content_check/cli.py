@@ -29,7 +29,7 @@ CHECKS: dict[str, tuple[str, Callable[[Project], Iterable[Finding]]]] = {
     "build": ("The site builds, links between pages and to headings work", build.check),
     "front-matter": ("Front matter matches schemas/content/", front_matter.check),
     "structure": ("Headings, alt text, link text and review_by dates", structure.check),
-    "spelling": ("Spelling, in British English", spelling.check),
+    "spelling": ("Spelling in British English", spelling.check),
     "facts": ("Facts come from data/facts.yml", facts.check),
     "readability": ("Pages are easy enough to read", readability.check),
 }
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             print(annotation(finding))
     errors = sum(1 for f in shown if f.level == ERROR)
     warnings = len(shown) - errors
-    checked = ", ".join(title.lower() for title, _ in names.values())
+    checked = "; ".join(title[0].lower() + title[1:] for title, _ in names.values())
     if errors:
         print(
             f"\n{errors} thing(s) to fix"
