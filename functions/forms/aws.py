@@ -1,4 +1,13 @@
-"""AWS adapters: S3 for storage, SQS for the queue, SES v2 for mail. boto3 clients are made once, when first used."""
+"""AWS adapters: S3 for storage, SQS for the queue, SES v2 for mail. boto3 clients are made once, when first used.
+
+Encryption: objects are written without an encryption header, so the bucket's default encryption applies
+(SSE-KMS with the stack's own customer managed key, see template.yaml). A request that says only
+`ServerSideEncryption="aws:kms"` without a key id is encrypted with the account's AWS managed key (aws/s3)
+instead of the bucket's key; the bucket policy refuses any other key.
+
+No duplicate: `put_new` is a conditional put (`If-None-Match: *`, honoured by S3 since August 2024 and
+by moto), so two requests with the same submission id store one record and both get its reference.
+"""
 
 from __future__ import annotations
 
@@ -55,8 +64,11 @@ class S3Storage:
         body = json.dumps(record, ensure_ascii=False).encode("utf-8")
         try:
             self.s3.put_object(
-                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json",
-                ServerSideEncryption="aws:kms", IfNoneMatch="*",
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json",
+                IfNoneMatch="*",
             )
             return record, True
         except _errors() as exc:
@@ -89,7 +101,7 @@ class S3Storage:
             return False
         key = self._key(form, submission_id, "claim")
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", IfNoneMatch="*", ServerSideEncryption="aws:kms")
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", IfNoneMatch="*")
             return True
         except _errors() as exc:
             if _code(exc) not in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
@@ -97,16 +109,23 @@ class S3Storage:
         taken = self._exists(key)
         if taken is not None and (dt.datetime.now(dt.UTC) - taken).total_seconds() < STALE_CLAIM_SECONDS:
             return False
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", ServerSideEncryption="aws:kms")
+        self._put_marker(key)  # the earlier claim is stale: its sender died before finishing
         return True
 
+    def _put_marker(self, key: str) -> None:
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"")
+        except _errors() as exc:
+            raise StorageError(f"S3 marker put failed: {_code(exc)}") from exc
+
     def release(self, form: str, submission_id: str) -> None:
-        self.s3.delete_object(Bucket=self.bucket, Key=self._key(form, submission_id, "claim"))
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=self._key(form, submission_id, "claim"))
+        except _errors() as exc:
+            raise StorageError(f"S3 release failed: {_code(exc)}") from exc
 
     def mark_sent(self, form: str, submission_id: str) -> None:
-        self.s3.put_object(
-            Bucket=self.bucket, Key=self._key(form, submission_id, "sent"), Body=b"", ServerSideEncryption="aws:kms"
-        )
+        self._put_marker(self._key(form, submission_id, "sent"))
         self.release(form, submission_id)
 
     def is_sent(self, form: str, submission_id: str) -> bool:
@@ -132,7 +151,9 @@ class SQSQueue:
     def enqueue(self, form: str, submission_id: str) -> None:
         sqs = self._sqs or client("sqs")
         try:
-            sqs.send_message(QueueUrl=self.url, MessageBody=json.dumps({"form": form, "submission_id": submission_id}))
+            sqs.send_message(
+                QueueUrl=self.url, MessageBody=json.dumps({"form": form, "submission_id": submission_id})
+            )
         except _errors() as exc:
             raise StorageError(f"SQS send failed: {_code(exc)}") from exc
 
