@@ -9,6 +9,7 @@ import argparse
 import base64
 import functools
 import gzip
+import json
 import logging
 import mimetypes
 import os
@@ -49,10 +50,20 @@ def gzipped(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-def make_handler(site_dir: Path):
+def _problem(text: str) -> bytes:
+    return json.dumps(
+        {"title": "There is a problem", "errors": [{"field": "", "href": "", "text": text}]}
+    ).encode()
+
+
+def make_handler(site_dir: Path, own_services=None):
+    """The request handler; `own_services` (tests) instead of this process's services."""
     from functions.forms.confirmation import fill, values_from_query
     from functions.forms.http import handle
-    from functions.forms.service import services
+    from functions.forms.service import services as process_services
+
+    def services():
+        return own_services if own_services is not None else process_services()
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "kids-devserver"
@@ -60,8 +71,11 @@ def make_handler(site_dir: Path):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args) -> None:
-            # Paths only: query strings can carry a reference or a date.
-            logging.getLogger("devserver").info("%s %s", self.command, urlsplit(self.path).path)
+            # Method and path only: query strings can carry a reference or a date, and a request line that
+            # could not be read (when there is no path yet) can carry anything.
+            path = getattr(self, "path", None)
+            shown = urlsplit(path).path[:200] if isinstance(path, str) and path.startswith("/") else "-"
+            logging.getLogger("devserver").info("%s %s", getattr(self, "command", None) or "-", shown)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
@@ -73,12 +87,21 @@ def make_handler(site_dir: Path):
                 self.wfile.write(body)
 
         def _api(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = (self.headers.get("Content-Length") or "0").strip()
+            if not declared.isascii() or not declared.isdigit() or self.headers.get("Transfer-Encoding"):
+                self._send(
+                    400,
+                    {"Content-Type": "application/json; charset=utf-8", "Connection": "close"},
+                    _problem("Send the form with a Content-Length header"),
+                )
+                self.close_connection = True
+                return
+            length = int(declared)
             if length > MAX_REQUEST_BYTES:
                 self._send(
                     413,
-                    {"Content-Type": "application/json", "Connection": "close"},
-                    b'{"title":"There is a problem","errors":[{"field":"","href":"","text":"The request is too large"}]}',
+                    {"Content-Type": "application/json; charset=utf-8", "Connection": "close"},
+                    _problem("The request is too large"),
                 )
                 self.close_connection = True
                 return
@@ -157,11 +180,21 @@ def make_handler(site_dir: Path):
     return Handler
 
 
-def serve(host: str, port: int, site_dir: Path) -> ThreadingHTTPServer:
-    """Start the server (not yet serving); the caller runs serve_forever()."""
-    os.environ.setdefault("PORT", str(port))
-    os.environ.setdefault("SITE_DIR", str(site_dir))
-    return ThreadingHTTPServer((host, port), make_handler(site_dir))
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def handle_error(self, request, client_address) -> None:
+        # The kind of error only: a traceback's message can quote what was sent.
+        logging.getLogger("devserver").error("request failed kind=%s", type(sys.exc_info()[1]).__name__)
+
+
+def serve(host: str, port: int, site_dir: Path, services=None) -> ThreadingHTTPServer:
+    """Start the server (not yet serving); the caller runs serve_forever(). `services`: tests' own."""
+    if services is None:
+        os.environ.setdefault("PORT", str(port))
+        os.environ.setdefault("SITE_DIR", str(site_dir))
+    return Server((host, port), make_handler(site_dir, services))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,8 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/")
     httpd = serve(args.host, args.port, args.site)
+    from functions.forms.retention import purge_settings
     from functions.forms.service import send_pending, services
 
+    purged = purge_settings(services().settings)
+    if purged:
+        print(f"Deleted after {services().settings.local_retention_days} days: {dict(purged)}")
     waiting = send_pending(services())
     if waiting:
         print(f"Emails from earlier submissions: {dict(waiting)}")

@@ -23,6 +23,14 @@ class Settings:
     queue_url: str
     site_dir: Path | None
     max_body_bytes: int
+    # The time trap (spam.py): the key that signs page-load times, and the fewest seconds a person takes.
+    forms_secret: str = ""
+    min_seconds: float = 3.0
+    # Per-client throttling (throttle.py): requests a minute and a burst; 0 turns it off (AWS throttles per route).
+    throttle_per_minute: int = 0
+    throttle_burst: int = 0
+    # `make serve` only: submissions, emails and uploads older than this are deleted (retention.py).
+    local_retention_days: int = 30
 
     @property
     def allowed_origin(self) -> str:
@@ -55,6 +63,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         queue_url=env.get("QUEUE_URL", ""),
         site_dir=Path(site_dir) if site_dir else None,
         max_body_bytes=int(env.get("MAX_BODY_BYTES", 256 * 1024)),
+        forms_secret=env.get("FORMS_SECRET", ""),
+        min_seconds=float(env.get("FORMS_MIN_SECONDS", 3)),
+        throttle_per_minute=int(env.get("THROTTLE_PER_MINUTE", 300 if backend == "local" else 0)),
+        throttle_burst=int(env.get("THROTTLE_BURST", 100 if backend == "local" else 0)),
+        local_retention_days=int(env.get("LOCAL_RETENTION_DAYS", 30)),
     )
 
 

@@ -12,11 +12,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .facts import facts
-from .page import form_page_with_errors, message_page
+from .page import form_page_with_errors
 from .parse import Parsed, ParseError, parse_form, parse_json, parse_multipart_form
 from .ports import StorageError
 from .schemas import Form, form_for_route
 from .service import Services, submit
+from .spam import issue
+from .throttle import for_services
+from .validate import FieldError
 
 log = logging.getLogger("forms")
 
@@ -130,9 +133,9 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         )
         if wants_json:
             return problem(503, text, headers={"Retry-After": "60"})
-        return html_response(
-            503, message_page("Sorry, there is a problem with the service", text, services.settings, form)
-        )
+        # The form again with everything the family typed, so nothing is lost when they try again.
+        page = form_page_with_errors(form, parsed.typed, [FieldError("", "#", text)], services.settings)
+        return html_response(503, page, headers={"Retry-After": "60"})
     if outcome.errors:
         if wants_json:
             errors = [e.as_dict() for e in outcome.errors]
@@ -166,7 +169,23 @@ def handle(event: dict[str, Any], services: Services) -> Response:
         form = form_for_route(route) if route else None
         extra = _extra_route(route)
         origin = _headers(event).get("origin")
-        if form is None and extra is None:
+        client = str(http.get("sourceIp") or "")
+        allowed, wait = for_services(services).allow(client) if client else (True, 0)
+        if not allowed:
+            response = problem(
+                429,
+                f"You have sent a lot of forms in a short time. Wait {wait} seconds and try again",
+                headers={"Retry-After": str(wait)},
+            )
+        elif route == "token":
+            if method != "GET":
+                response = problem(405, "Ask for a token with GET", headers={"Allow": "GET"})
+            elif origin is not None and origin != services.settings.allowed_origin:
+                response = problem(403, "Forms can only be sent from this service's own website")
+            else:
+                token = issue(services.settings.forms_secret)
+                response = json_response(200, {"token": token})
+        elif form is None and extra is None:
             response = problem(404, "There is no form at this address")
         elif method != "POST":
             response = problem(405, "Send the form with POST", headers={"Allow": "POST"})

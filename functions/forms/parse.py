@@ -36,10 +36,15 @@ MONTHS = {
 DATE_PARTS = ("day", "month", "year")
 # Names a page may send that are not answers (the page's language, the time-trap token).
 CONTROL_NAMES = frozenset({"lang", "started"})
+# Control characters, and invisible ones that can hide or reorder text (zero-width space, direction marks and
+# overrides, byte order mark). The zero-width joiner and non-joiner stay: emoji and some scripts (Persian,
+# Hindi) need them.
 _CONTROL_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
-_LINE_BREAKS = re.compile(r"\r\n?")
+# Every kind of line break becomes "\n": Unicode's line and paragraph separators would otherwise break lines in
+# an email or a log.
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
 
 class ParseError(ValueError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from . import spam
 from .config import Settings, settings
 from .message import build_message
 from .parse import Parsed
@@ -56,6 +57,11 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
         "lang": parsed.controls.get("lang", "en"),
         "answers": answers,
     }
+    config = services.settings
+    if spam.suspected(
+        parsed.controls.get("started"), config.forms_secret, config.min_seconds, now.timestamp()
+    ):
+        record["suspected_spam"] = True  # kept and counted, never emailed (see deliver)
     stored, created = services.storage.put_new(form, answers["submission_id"], record)
     if not services.storage.is_sent(form, stored["submission_id"]):
         try:
@@ -64,12 +70,18 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
             log.warning(
                 "queue failed form=%s reference=%s error=%s", form, stored["reference"], type(exc).__name__
             )
-    log.info("stored form=%s reference=%s new=%s", form, stored["reference"], created)
+    log.info(
+        "stored form=%s reference=%s new=%s%s",
+        form,
+        stored["reference"],
+        created,
+        " suspected_spam=true" if stored.get("suspected_spam") else "",
+    )
     return Outcome(reference=stored["reference"], answers=stored["answers"])
 
 
 def deliver(services: Services, form: str, submission_id: str) -> str:
-    """Send one submission's email unless it was sent already: 'sent', 'already-sent' or 'missing'.
+    """Send one submission's email unless it was sent already: 'sent', 'already-sent', 'held' or 'missing'.
 
     Raises MailError when the mail service fails, leaving the submission pending for a retry.
     """
@@ -80,6 +92,13 @@ def deliver(services: Services, form: str, submission_id: str) -> str:
         return "missing"
     if not storage.claim(form, submission_id):
         return "already-sent"
+    if storage.is_sent(form, submission_id):  # sent, and its claim let go, between our check and our claim
+        storage.release(form, submission_id)
+        return "already-sent"
+    if record.get("suspected_spam"):  # handled: kept for the team to look at, never emailed, never retried
+        storage.mark_sent(form, submission_id)
+        log.info("held form=%s reference=%s reason=time-trap", form, record["reference"])
+        return "held"
     try:
         attachments: list[tuple[str, str, bytes]] = []
         lines: list[str] = []
