@@ -1,0 +1,38 @@
+# Deploying to AWS with SAM (see README, "Deploy"). Included by the top-level Makefile.
+# aws-sam-cli lives in its own virtual environment: installed beside mkdocs it downgrades shared packages.
+SAM_VERSION := 1.170.0
+SAM_VENV ?= .sam-venv
+SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
+SAM_BUILD_DIR ?= .aws-sam/build
+# What `sam deploy` is given when not in samconfig.toml (for example STACK=send-forms-test make deploy).
+STACK ?=
+DEPLOY_FLAGS ?=
+
+.PHONY: sam-venv sam-build sam-validate deploy deploy-site
+
+sam-venv: $(SAM_STAMP) ## Make .sam-venv/ with the pinned aws-sam-cli
+
+$(SAM_STAMP):
+	rm -rf $(SAM_VENV)
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION) 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@touch $@
+
+sam-validate: $(SAM_STAMP) $(STAMP) ## Check template.yaml: cfn-lint, then sam validate --lint
+	$(BIN)/cfn-lint template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template template.yaml --region $${AWS_REGION:-eu-west-2}
+
+sam-build: $(SAM_STAMP) ## Build the three functions into .aws-sam/build (no Docker needed)
+	SAM_CLI_TELEMETRY=0 PATH="$(abspath $(SAM_VENV))/bin:$$PATH" $(SAM) build --template template.yaml --build-dir $(SAM_BUILD_DIR)
+
+deploy: sam-validate sam-build ## Build and deploy the stack (first time: DEPLOY_FLAGS=--guided)
+	SAM_CLI_TELEMETRY=0 $(SAM) deploy --template-file $(SAM_BUILD_DIR)/template.yaml $(if $(STACK),--stack-name $(STACK)) $(DEPLOY_FLAGS)
+
+deploy-site: $(STAMP) ## Build the site for SITE_URL and upload it (STACK=... SITE_URL=https://your.domain/)
+	@test -n "$(STACK)" || { echo "Set STACK to the stack's name"; exit 1; }
+	$(BIN)/mkdocs build --strict
+	bucket=$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
+	distribution=$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='DistributionId'].OutputValue" --output text); \
+	aws s3 sync site/ "s3://$$bucket/" --delete --only-show-errors && \
+	aws cloudfront create-invalidation --distribution-id "$$distribution" --paths "/*" --query Invalidation.Id --output text
