@@ -1,0 +1,93 @@
+"""`sam build` without Docker makes artefacts with our code, the schemas and data, the bundle, and no boto3.
+
+aws-sam-cli lives in .sam-venv/ (made once by `make sam-venv`, then reused); installing it needs the
+package registry. When it cannot be installed the test is skipped and says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.cfn import ROOT, functions, load_template
+
+RUNTIME_PROVIDES = {"boto3", "botocore", "s3transfer"}
+# import name -> the folder its distribution installs (when they differ)
+INSTALLED_AS = {"yaml": "yaml", "PIL": "PIL", "jsonschema": "jsonschema"}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    made = subprocess.run(["make", "-s", "sam-venv"], cwd=ROOT, capture_output=True, text=True, check=False)
+    sam = ROOT / ".sam-venv" / "bin" / "sam"
+    if made.returncode != 0 or not sam.exists():
+        pytest.skip(
+            f"aws-sam-cli could not be installed in .sam-venv (`make sam-venv`): {made.stderr[-500:]}"
+        )
+    build_dir = tmp_path_factory.mktemp("sam") / "build"
+    env = {
+        **os.environ,
+        "SAM_CLI_TELEMETRY": "0",
+        "PATH": f"{sam.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    result = subprocess.run(
+        [str(sam), "build", "--template", str(ROOT / "template.yaml"), "--build-dir", str(build_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert "Build Succeeded" in result.stdout + result.stderr
+    return build_dir
+
+
+def _third_party_imports() -> set[str]:
+    """Top-level modules that functions/ imports and are neither ours nor the standard library."""
+    names: set[str] = set()
+    for path in (ROOT / "functions").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n not in {"functions", "__future__"}}
+
+
+def test_each_function_is_built_with_code_schemas_data_and_bundle_but_not_boto3(built: Path) -> None:
+    template: dict[str, Any] = load_template()
+    needed = _third_party_imports()
+    assert "jsonschema" in needed and "yaml" in needed  # the scan sees the imports it should
+    schemas = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.json"))
+    data = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "data").iterdir() if p.is_file())
+    assert "data/facts.yml" in data and "data/bank-holidays.json" in data
+    for name, function in functions(template).items():
+        artefact = built / name
+        handler_module = function["Properties"]["Handler"].rpartition(".")[0]
+        assert (artefact / (handler_module.replace(".", "/") + ".py")).is_file(), name
+        assert (artefact / "functions" / "forms" / "paths.py").is_file()
+        for relative in [*schemas, *data]:
+            assert (artefact / relative).is_file(), f"{name} lacks {relative}"
+        for package in RUNTIME_PROVIDES:
+            assert not (artefact / package).exists(), f"{name} bundles {package}: the Lambda runtime has it"
+        for module in needed - RUNTIME_PROVIDES:
+            folder = INSTALLED_AS.get(module, module)
+            assert (artefact / folder).is_dir() or (artefact / f"{folder}.py").is_file(), (
+                f"{name}: functions/ imports {module} but the artefact does not contain it"
+            )
+        assert not (artefact / "Makefile").exists() and not (artefact / "functions" / "Makefile").exists()
+        assert not list(artefact.rglob("*.cpython-311.pyc"))  # nothing compiled for the wrong Python
+
+
+def test_the_built_template_points_at_the_artefacts(built: Path) -> None:
+    text = (built / "template.yaml").read_text()
+    for name in functions(load_template()):
+        assert f"CodeUri: {name}" in text
