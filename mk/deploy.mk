@@ -29,10 +29,13 @@ sam-build: $(SAM_STAMP) ## Build the three functions into .aws-sam/build (no Doc
 deploy: sam-validate sam-build ## Build and deploy the stack (first time: DEPLOY_FLAGS=--guided)
 	SAM_CLI_TELEMETRY=0 $(SAM) deploy --template-file $(SAM_BUILD_DIR)/template.yaml $(if $(STACK),--stack-name $(STACK)) $(DEPLOY_FLAGS)
 
-deploy-site: $(STAMP) ## Build the site for SITE_URL and upload it (STACK=... SITE_URL=https://your.domain/)
-	@test -n "$(STACK)" || { echo "Set STACK to the stack's name"; exit 1; }
-	$(BIN)/mkdocs build --strict
-	bucket=$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='SiteBucketName'].OutputValue" --output text); \
-	distribution=$$(aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='DistributionId'].OutputValue" --output text); \
+deploy-site: $(STAMP) ## Build the site with the stack's SiteUrl and ApiUrl and upload it (STACK=...)
+	@test -n "$(STACK)" || { echo "Set STACK to the stack's name (sam deploy's stack_name)"; exit 1; }
+	@out() { aws cloudformation describe-stacks --stack-name "$(STACK)" \
+	    --query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	bucket=$$(out SiteBucketName); distribution=$$(out DistributionId); \
+	site=$$(out SiteUrl); api=$$(out ApiUrl); \
+	echo "Building for SITE_URL=$$site API_URL=$$api"; \
+	SITE_URL="$$site" API_URL="$$api" $(BIN)/mkdocs build --strict -d site && \
 	aws s3 sync site/ "s3://$$bucket/" --delete --only-show-errors && \
 	aws cloudfront create-invalidation --distribution-id "$$distribution" --paths "/*" --query Invalidation.Id --output text
