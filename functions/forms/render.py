@@ -285,6 +285,8 @@ def render_form(
     action = action if action is not None else f"/api/{settings['route']}"
     body = "".join(_field(f, typed, by_field, base_url) for f in form.fields)
     enctype = ' enctype="multipart/form-data"' if settings.get("files_field") else ""
+    if settings.get("script"):  # a form with its own script: the shared forms script leaves it alone
+        enctype += f' data-kids-enhanced="{escape(settings["script"])}"'
     return (
         f"{error_summary(errors)}"
         f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8"{enctype} '
