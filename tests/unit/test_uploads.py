@@ -1,0 +1,245 @@
+"""Uploads on the local server: POST /api/uploads, our own upload target, the checks when the form is sent, the
+form posted with files (no JavaScript), and what the team's email says about them."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import uuid
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from functions.forms import files
+from functions.forms.config import from_env
+from functions.forms.http import handle
+from functions.forms.reference import PATTERN
+from functions.forms.schemas import get_form
+from functions.forms.service import local_services
+from functions.forms.uploads import LocalUploads
+
+
+@pytest.fixture
+def services(tmp_path: Path):
+    config = from_env(
+        {"VAR_DIR": str(tmp_path / "var"), "SITE_URL": "http://127.0.0.1:8000/", "SITE_DIR": ""}
+    )
+    return local_services(config)
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (6, 6), (0, 128, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def event(path: str, body: bytes, content_type: str, accept: str = "application/json") -> dict[str, Any]:
+    return {
+        "rawPath": path,
+        "headers": {"content-type": content_type, "accept": accept},
+        "requestContext": {"http": {"method": "POST", "path": path}},
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+def multipart(fields: list[tuple[str, str]], file_parts: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    boundary = "----kidsboundary" + uuid.uuid4().hex
+    out = b""
+    for name, value in fields:
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    for name, filename, data in file_parts:
+        out += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def ask(services, size: int = 100, content_type: str = "image/png") -> dict[str, Any]:
+    body = json.dumps(
+        {"filename": "Sunny's drawing.png", "content_type": content_type, "size": size}
+    ).encode()
+    response = handle(event("/api/uploads", body, "application/json"), services)
+    return {"status": response["statusCode"], **json.loads(response["body"] or "{}")}
+
+
+def send_file(services, target: dict[str, Any], data: bytes) -> dict[str, Any]:
+    body, content_type = multipart(list(target["fields"].items()), [("file", "Sunny's drawing.png", data)])
+    return handle(event(urlpath(target["url"]), body, content_type), services)
+
+
+def urlpath(url: str) -> str:
+    return "/" + url.split("/", 3)[3]
+
+
+def views(**changes: Any) -> dict[str, Any]:
+    return {"submission_id": str(uuid.uuid4()), "agree_to_send": True, "website": "", **changes}
+
+
+def submit(services, answers: dict[str, Any]) -> dict[str, Any]:
+    return handle(event("/api/child-views", json.dumps(answers).encode(), "application/json"), services)
+
+
+def test_each_upload_gets_a_new_server_made_id_and_a_target_on_our_server(services):
+    first, second = ask(services), ask(services)
+    assert first["status"] == 201
+    assert first["upload_id"] != second["upload_id"]
+    assert files.is_upload_id(first["upload_id"])
+    assert first["url"] == f"http://127.0.0.1:8000/api/uploads/{first['upload_id']}"
+    assert "Sunny" not in json.dumps(first)
+
+
+@pytest.mark.parametrize(
+    ("size", "content_type", "says"),
+    [
+        (files.MAX_BYTES + 1, "image/png", "The selected file must be smaller than 20 MB"),
+        (0, "image/png", "The selected file is empty"),
+        ("big", "image/png", "The selected file is empty"),
+        (
+            10,
+            "text/plain",
+            "The selected file must be a JPG, PNG, HEIC, PDF, MP3, M4A, WAV, MP4, WEBM or MOV",
+        ),
+    ],
+)
+def test_sizes_and_declared_types_outside_the_limits_get_a_field_error(services, size, content_type, says):
+    answer = ask(services, size, content_type)
+    assert answer["status"] == 400
+    assert answer["errors"] == [{"field": "files", "href": "#files", "text": says}]
+
+
+def test_a_drawing_goes_to_our_target_and_is_kept_under_its_id_only(services, tmp_path):
+    target = ask(services)
+    assert send_file(services, target, png())["statusCode"] == 204
+    response = submit(services, views(files=[target["upload_id"]]))
+    assert response["statusCode"] == 201, response["body"]
+    kept = sorted(
+        p.relative_to(tmp_path / "var" / "uploads").as_posix()
+        for p in (tmp_path / "var" / "uploads").rglob("*")
+        if p.is_file()
+    )
+    assert kept == [f"files/{target['upload_id']}", f"files/{target['upload_id']}.json"]
+    assert not any("Sunny" in p.name for p in tmp_path.rglob("*"))
+    # A repeat of the same submission is one submission; the file is not processed again.
+    answers = json.loads(json.dumps(views(files=[target["upload_id"]])))
+    first = json.loads(submit(services, answers)["body"])["reference"]
+    assert json.loads(submit(services, answers)["body"])["reference"] == first
+
+
+def test_the_upload_target_takes_one_file_once_and_refuses_the_rest(services):
+    target = ask(services)
+    assert send_file(services, target, png())["statusCode"] == 204
+    assert send_file(services, target, png())["statusCode"] == 400  # used up
+    assert (
+        send_file(services, {**target, "url": "http://x/api/uploads/not-an-id"}, png())["statusCode"] == 404
+    )
+    late = ask(services)
+    store: LocalUploads = services.uploads
+    pending = store.root / "pending" / f"{late['upload_id']}.json"
+    pending.write_text(json.dumps({"expires": 0, "max_bytes": files.MAX_BYTES}))
+    assert "took too long" in send_file(services, late, png())["body"]
+    small = ask(services)
+    (store.root / "pending" / f"{small['upload_id']}.json").write_text(
+        json.dumps({"expires": 4e9, "max_bytes": 10})
+    )
+    assert "smaller than" in send_file(services, small, png())["body"]
+
+
+def test_the_real_type_is_checked_when_the_form_is_sent(services):
+    target = ask(services)
+    assert send_file(services, target, b"just text, although the browser said image/png")["statusCode"] == 204
+    response = submit(services, views(files=[target["upload_id"]]))
+    assert response["statusCode"] == 400
+    (error,) = json.loads(response["body"])["errors"]
+    assert error["field"] == "files" and "must be a JPG, PNG" in error["text"]
+
+
+def test_an_id_nobody_uploaded_and_more_than_3_files_are_refused(services):
+    response = submit(services, views(files=[str(uuid.uuid4())]))
+    assert "we did not get it" in json.loads(response["body"])["errors"][0]["text"]
+    ids = [str(uuid.uuid4()) for _ in range(4)]
+    (error,) = json.loads(submit(services, views(files=ids))["body"])["errors"]
+    assert error == {"field": "files", "href": "#files", "text": "Choose up to 3 files"}
+
+
+def test_without_javascript_files_come_in_the_form_and_are_limited_to_4_mb(services):
+    fields = [("views.hard", "Maths"), ("agree_to_send", "true"), ("website", "")]
+    body, content_type = multipart(fields, [("files", "Sunny's drawing.png", png()), ("files", "", b"")])
+    response = handle(event("/api/child-views", body, content_type, accept="text/html"), services)
+    assert response["statusCode"] == 303, response["body"]
+    big = png() + bytes(files.MAX_FORM_FILE_BYTES)
+    body, content_type = multipart(fields, [("files", "big.png", big)])
+    response = handle(event("/api/child-views", body, content_type, accept="text/html"), services)
+    assert response["statusCode"] == 400
+    assert "Each file must be smaller than 4 MB" in response["body"]
+    assert "Maths" in response["body"]  # the answers are kept on the error page
+
+
+def test_the_email_puts_mediator_only_first_and_keeps_the_childs_words(services, tmp_path):
+    target = ask(services)
+    send_file(services, target, png())
+    words = "I don't like the noise.\n\n  Sometimes I hide 🙈 under the table."
+    answers = views(
+        files=[target["upload_id"]],
+        share_with="mediator_only",
+        about={"name": "Sunny", "age": 17, "filled_in_by": "me"},
+        views={"hard": words},
+    )
+    assert submit(services, answers)["statusCode"] == 201
+    (eml,) = (tmp_path / "var" / "outbox").glob("*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert "Sunny" not in message["Subject"] and message["Subject"].startswith("Child's views - ")
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    top = text.split("ABOUT YOU")[0]
+    assert (
+        top.index("IMPORTANT: MEDIATOR ONLY")
+        < top.index("Age: 17")
+        < top.index("Filled in by: Me, on my own")
+    )
+    assert "I don't like the noise.\n    \n      Sometimes I hide 🙈 under the table." in text
+    html = message.get_body(("html",)).get_content()
+    assert 'color:#b3261e;font-weight:bold">IMPORTANT: MEDIATOR ONLY' in html
+    assert [a.get_filename() for a in message.iter_attachments()] == ["drawing-1.png"]
+
+
+def test_the_reference_pattern_is_the_reference_modules():
+    form = get_form("child-views")
+    assert form.by_path()["referral_reference"].schema["pattern"] == PATTERN.pattern
+
+
+def test_every_views_question_is_optional_except_the_agreement():
+    form = get_form("child-views")
+    assert set(form.schema["required"]) == {"submission_id", "agree_to_send", "website"}
+    for leaf in form.leaves():
+        assert not leaf.schema.get("required"), leaf.path
+
+
+def test_every_question_has_young_persons_words_and_a_message_for_every_way_it_can_fail():
+    checked = {
+        "required",
+        "type",
+        "enum",
+        "format",
+        "maxLength",
+        "pattern",
+        "const",
+        "minimum",
+        "maximum",
+        "maxItems",
+    }
+    for field in get_form("child-views").leaves():
+        if field.widget in {"hidden", "honeypot"}:
+            continue
+        assert "title" in field.schema.get("x-young-person", {}), field.path
+        messages = field.schema.get("x-messages", {})
+        needed = {k for k in checked if k in field.schema} | {"type"}
+        assert needed <= set(messages), (field.path, needed - set(messages))
