@@ -69,15 +69,19 @@ def _group(field: Field, error: FieldError | None, inner: str) -> str:
 
 def _files(field: Field, error: FieldError | None) -> str:
     """A file box for pages without JavaScript (the form posts as multipart); the script adds its own uploader."""
-    control = "<input " + _attrs(
-        class_="kids-file-upload",
-        id=field.id,
-        name=field.path,
-        type="file",
-        multiple=True,
-        accept=field.schema.get("x-accept"),
-        aria_describedby=" ".join(filter(None, [_describedby(field, error), f"{field.id}-limit"])),
-    ) + ">"
+    control = (
+        "<input "
+        + _attrs(
+            class_="kids-file-upload",
+            id=field.id,
+            name=field.path,
+            type="file",
+            multiple=True,
+            accept=field.schema.get("x-accept"),
+            aria_describedby=" ".join(filter(None, [_describedby(field, error), f"{field.id}-limit"])),
+        )
+        + ">"
+    )
     limit = field.schema.get("x-no-js-hint", "")
     limit_html = f'<div class="kids-hint" id="{field.id}-limit" data-kids-no-js>{escape(limit)}</div>'
     label = f'<label class="kids-label" for="{field.id}">{_label_text(field)}</label>'
