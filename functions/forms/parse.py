@@ -36,14 +36,15 @@ MONTHS = {
 DATE_PARTS = ("day", "month", "year")
 # Names a page may send that are not answers (the page's language, the time-trap token).
 CONTROL_NAMES = frozenset({"lang", "started"})
-# Control characters, and invisible ones that can hide or reorder text (zero-width space, direction marks and
-# overrides, byte order mark). The zero-width joiner and non-joiner stay: emoji and some scripts (Persian,
+# Control characters, invisible ones that can hide or reorder text (zero-width space, direction marks and
+# overrides, byte order mark), and unpaired surrogates (JSON can escape them; UTF-8 cannot store them). The zero-width joiner and non-joiner stay: emoji and some scripts (Persian,
 # Hindi) need them.
 _CONTROL_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
 )
 # Every kind of line break becomes "\n": Unicode's line and paragraph separators would otherwise break lines in
 # an email or a log.
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 
 
@@ -97,6 +98,8 @@ def _clean(fields: tuple[Field, ...], answers: Any) -> Any:
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
+        if _SURROGATES.search(key):
+            raise ParseError("The answers contain a name that cannot be read. Send them as UTF-8 text")
         if key in result:
             raise ParseError(f"The answer '{key}' appears twice. Send each answer once")
         result[key] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +39,14 @@ class Outcome:
     answers: dict[str, Any] | None = None
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
+
+
+def _language(value: object) -> str:
+    """The page's language as a plain tag (like 'en' or 'pl'); anything else a page could not have sent is 'en'."""
+    return value if isinstance(value, str) and _LANGUAGE_TAG.fullmatch(value) else "en"
+
+
 def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | None = None) -> Outcome:
     """Validate, store, queue. A reference comes back only after the record is durably stored."""
     now = now or dt.datetime.now(dt.UTC)
@@ -54,7 +63,7 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
         "submission_id": answers["submission_id"],
         "reference": new_reference(),
         "received_at": now.isoformat(timespec="seconds"),
-        "lang": parsed.controls.get("lang", "en"),
+        "lang": _language(parsed.controls.get("lang")),
         "answers": answers,
     }
     config = services.settings
