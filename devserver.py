@@ -75,6 +75,8 @@ def make_handler(site_dir: Path, own_services=None):
             # could not be read (when there is no path yet) can carry anything.
             path = getattr(self, "path", None)
             shown = urlsplit(path).path[:200] if isinstance(path, str) and path.startswith("/") else "-"
+            if shown.startswith("/api/"):
+                shown = "/api/"  # the API logs its own route name
             logging.getLogger("devserver").info("%s %s", getattr(self, "command", None) or "-", shown)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:

@@ -204,9 +204,11 @@ def handle(event: dict[str, Any], services: Services) -> Response:
         response = problem(
             500, f"Something went wrong on our side. Try again later, or call us on {facts()['phone']}"
         )
+    # The route's name only, and only when it is one of ours: a path can carry anything a client chooses.
+    known = route == "token" or (route and (form_for_route(route) or _extra_route(route)))
     log.info(
         "request route=%s status=%s ms=%.1f",
-        route or path[:40],
+        route.split("/", 1)[0] if known else "other",
         response["statusCode"],
         (time.perf_counter() - started) * 1000,
     )
