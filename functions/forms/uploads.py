@@ -189,7 +189,6 @@ class S3Uploads:
                 Key=key,
                 Body=data,
                 ContentType=content_type,
-                ServerSideEncryption="aws:kms",
             )
         except _errors() as exc:
             raise self._fail("put", exc) from exc
@@ -202,7 +201,6 @@ class S3Uploads:
                 Bucket=self.bucket,
                 Key=key,
                 CopySource={"Bucket": self.bucket, "Key": source},
-                ServerSideEncryption="aws:kms",
             )
         except _errors() as exc:
             raise self._fail("copy", exc) from exc
@@ -345,7 +343,13 @@ def email_files(
         else:
             days = LINK_EXPIRES_SECONDS // 86400
             link = store.link(_clean(upload_id), filename, found.content_type)
-            lines.append(f"{filename} ({size}): too large to attach. Download it within {days} days: {link}")
+            # On AWS the link is signed with the function's temporary credentials, which can expire before
+            # the link's own 7 days: say so, and say where the file is kept.
+            lines.append(
+                f"{filename} ({size}): too large to attach. Download it soon (the link stops working within "
+                f"{days} days, and can stop sooner): {link} . If it has stopped, ask the service's AWS operator "
+                f"for upload {_clean(upload_id)}, kept until the retention period ends."
+            )
         if not found.cleanable:
             lines.append(
                 f"{filename}: hidden details in this kind of file (which can include where it was made) have not "

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import logging
+import re
 import time
 import urllib.request
 import uuid
@@ -208,7 +209,7 @@ def test_files_over_10_mb_in_all_are_linked_for_7_days_not_attached(stack: Stack
     text = email.get_body(preferencelist=("plain",)).get_content()
     assert "MEDIATOR ONLY" not in text
     link = next(line for line in text.splitlines() if line.startswith("recording-2.wav"))
-    url = link.split(": ", 1)[1].split(" ")[-1]
+    url = re.search(r"https?://\S+", link).group(0)
     query = parse_qs(urlsplit(url).query)
     assert query["X-Amz-Expires"] == ["604800"]
     assert urlsplit(url).path.endswith(f"/files/{ids[1]}")
