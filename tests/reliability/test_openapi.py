@@ -1,0 +1,86 @@
+"""openapi.yaml: checked against the form schemas (no drift), then Schemathesis runs it against the local server."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+from functions.forms.schemas import FORM_FILES, get_form
+from tests.reliability import openapi_doc
+from tests.reliability.helpers import HEAVY, record
+
+EXAMPLES = 500 if HEAVY else 60
+TALLY: Counter[str] = Counter()
+
+
+def test_openapi_yaml_matches_the_form_schemas_and_routes():
+    path = openapi_doc.ROOT / "openapi.yaml"
+    on_disk = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert on_disk == openapi_doc.build(), "run: python -m tests.reliability.openapi_doc"
+    for name in FORM_FILES:
+        assert on_disk["components"]["schemas"][name] == openapi_doc.form_schema(name)
+        assert f"/api/{get_form(name).settings['route']}" in on_disk["paths"]
+    from openapi_spec_validator import validate
+
+    validate(on_disk)
+
+
+def _operations():
+    import schemathesis
+
+    schema = schemathesis.openapi.from_path(str(openapi_doc.ROOT / "openapi.yaml"))
+    for path, method in [
+        ("/api/referrals", "POST"),
+        ("/api/child-views", "POST"),
+        ("/api/uploads", "POST"),
+        ("/api/token", "GET"),
+    ]:
+        yield f"{method} {path}", schema[path][method]
+
+
+OPERATIONS = list(_operations())
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+@pytest.mark.parametrize(("label", "operation"), OPERATIONS, ids=[label for label, _ in OPERATIONS])
+def test_schemathesis_against_the_local_server(server, label, operation, mode):
+    if mode == "negative" and label == "GET /api/token":
+        pytest.skip("GET /api/token takes no input, so there is nothing to break")
+    from schemathesis import GenerationMode
+    from schemathesis.checks import CHECKS
+
+    by_name = {f.__name__: f for f in CHECKS.get_all()}
+    checks = [
+        by_name[name]
+        for name in (
+            "not_a_server_error",
+            "status_code_conformance",
+            "content_type_conformance",
+            "response_schema_conformance",
+            "negative_data_rejection",
+        )
+    ]
+    base = f"http://127.0.0.1:{server.port}"
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(operation.as_strategy(GenerationMode(mode)))
+    def run(case):
+        response = case.call(base_url=base)
+        TALLY["requests"] += 1
+        TALLY[f"{response.status_code // 100}xx"] += 1
+        case.validate_response(response, checks=checks)
+
+    run()
+
+
+def test_zz_schemathesis_figures():
+    parts = ", ".join(f"{k} {v}" for k, v in sorted(TALLY.items()) if k != "requests")
+    record(
+        "Schemathesis (openapi.yaml, local server)",
+        "4 operations x positive/negative",
+        f"{TALLY['requests']} requests: {parts}; 5xx {TALLY['5xx']}",
+    )
+    assert TALLY["5xx"] == 0
