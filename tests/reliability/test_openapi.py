@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 
+from functions.forms.parse import parse_json
 from functions.forms.schemas import FORM_FILES, get_form
+from functions.forms.validate import validate
 from tests.reliability import openapi_doc
 from tests.reliability.helpers import HEAVY, record
 
@@ -30,8 +33,17 @@ def test_openapi_yaml_matches_the_form_schemas_and_routes():
 
 def _operations():
     import schemathesis
+    from schemathesis.config import SchemathesisConfig
 
-    schema = schemathesis.openapi.from_path(str(openapi_doc.ROOT / "openapi.yaml"))
+    # Invalid data must be refused with a 4xx: 413 (too large) counts, as the API says so for big bodies.
+    config = SchemathesisConfig.from_dict(
+        {
+            "checks": {
+                "negative_data_rejection": {"expected-statuses": ["400", "403", "405", "413", "415", "429"]}
+            }
+        }
+    )
+    schema = schemathesis.openapi.from_path(str(openapi_doc.ROOT / "openapi.yaml"), config=config)
     for path, method in [
         ("/api/referrals", "POST"),
         ("/api/child-views", "POST"),
@@ -60,9 +72,11 @@ def test_schemathesis_against_the_local_server(server, label, operation, mode):
             "status_code_conformance",
             "content_type_conformance",
             "response_schema_conformance",
-            "negative_data_rejection",
         )
     ]
+    form = {"POST /api/referrals": "referral", "POST /api/child-views": "child-views"}.get(label)
+    if form is None:  # no normalisation on these: Schemathesis' own check for refused invalid data
+        checks.append(by_name["negative_data_rejection"])
     base = f"http://127.0.0.1:{server.port}"
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -72,6 +86,13 @@ def test_schemathesis_against_the_local_server(server, label, operation, mode):
         TALLY["requests"] += 1
         TALLY[f"{response.status_code // 100}xx"] += 1
         case.validate_response(response, checks=checks)
+        if form and mode == "negative" and response.status_code < 400:
+            # Accepted although a part was made invalid: only when that part was the query (`check` other than 1
+            # is ignored) or trimming made the body valid (spaces at line ends counted towards maxLength). Our own
+            # reading of the body must confirm it is valid.
+            parsed = parse_json(get_form(form), json.dumps(case.body).encode())
+            assert validate(form, parsed.answers) == [], response.text
+            TALLY["negative accepted: query ignored or valid once trimmed"] += 1
 
     run()
 
