@@ -59,6 +59,15 @@ class S3Storage:
         folder = "submissions" if kind == "json" else "delivery"
         return f"{folder}/{form}/{safe}.{kind}"
 
+    @staticmethod
+    def _marker(what: str, email: str) -> str:
+        """'claim' or 'sent' for the team's email; 'copy.claim' or 'copy.sent' for the family's confirmation."""
+        if email == "team":
+            return what
+        if email != "copy":
+            raise ValueError(f"unknown email kind {email!r}")
+        return f"{email}.{what}"
+
     def put_new(self, form: str, submission_id: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         key = self._key(form, submission_id)
         body = json.dumps(record, ensure_ascii=False).encode("utf-8")
@@ -96,10 +105,10 @@ class S3Storage:
                 return None
             raise StorageError(f"S3 head failed: {_code(exc)}") from exc
 
-    def claim(self, form: str, submission_id: str) -> bool:
-        if self.is_sent(form, submission_id):
+    def claim(self, form: str, submission_id: str, kind: str = "team") -> bool:
+        if self.is_sent(form, submission_id, kind):
             return False
-        key = self._key(form, submission_id, "claim")
+        key = self._key(form, submission_id, self._marker("claim", kind))
         try:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", IfNoneMatch="*")
             return True
@@ -118,18 +127,20 @@ class S3Storage:
         except _errors() as exc:
             raise StorageError(f"S3 marker put failed: {_code(exc)}") from exc
 
-    def release(self, form: str, submission_id: str) -> None:
+    def release(self, form: str, submission_id: str, kind: str = "team") -> None:
         try:
-            self.s3.delete_object(Bucket=self.bucket, Key=self._key(form, submission_id, "claim"))
+            self.s3.delete_object(
+                Bucket=self.bucket, Key=self._key(form, submission_id, self._marker("claim", kind))
+            )
         except _errors() as exc:
             raise StorageError(f"S3 release failed: {_code(exc)}") from exc
 
-    def mark_sent(self, form: str, submission_id: str) -> None:
-        self._put_marker(self._key(form, submission_id, "sent"))
-        self.release(form, submission_id)
+    def mark_sent(self, form: str, submission_id: str, kind: str = "team") -> None:
+        self._put_marker(self._key(form, submission_id, self._marker("sent", kind)))
+        self.release(form, submission_id, kind)
 
-    def is_sent(self, form: str, submission_id: str) -> bool:
-        return self._exists(self._key(form, submission_id, "sent")) is not None
+    def is_sent(self, form: str, submission_id: str, kind: str = "team") -> bool:
+        return self._exists(self._key(form, submission_id, self._marker("sent", kind))) is not None
 
     def pending(self) -> Iterator[tuple[str, str]]:
         paginator = self.s3.get_paginator("list_objects_v2")

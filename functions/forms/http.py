@@ -11,11 +11,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from . import i18n
 from .facts import facts
 from .page import form_page_with_errors
 from .parse import Parsed, ParseError, parse_form, parse_json, parse_multipart_form
 from .ports import StorageError
-from .schemas import Form, form_for_route
+from .schemas import Form, form_for_route, get_form
 from .service import Services, submit
 from .spam import issue
 from .throttle import for_services
@@ -78,7 +79,7 @@ def _wants_json(headers: dict[str, str], content_type: str) -> bool:
 
 
 def _confirmation_location(form: Form, services: Services, reference: str, answers: dict[str, Any]) -> str:
-    """Where the browser goes after sending: always our own site (no open redirect)."""
+    """Where the browser goes after sending: always our own site (no open redirect), in the form's language."""
     query = {"reference": reference}
     path = form.settings.get("deadline_field")
     if path:
@@ -87,7 +88,8 @@ def _confirmation_location(form: Form, services: Services, reference: str, answe
             value = value.get(part) if isinstance(value, dict) else None
         if isinstance(value, str):
             query["letter_date"] = value
-    return services.settings.site_url + form.settings["confirmation_page"] + "?" + urlencode(query)
+    page = i18n.page_prefix(form.lang) + form.settings["confirmation_page"]
+    return services.settings.site_url + page + "?" + urlencode(query)
 
 
 def handle_form(form: Form, event: dict[str, Any], services: Services) -> Response:
@@ -114,23 +116,26 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         parsed = parse_multipart_form(form, body, headers["content-type"], MAX_FORM_FILE_BYTES)
     else:
         return problem(415, "Send the form as application/json or application/x-www-form-urlencoded")
+    # The answer's language: the page's (`lang` in the answers); for the JSON API, else the browser's
+    # Accept-Language (a plain form post from an English page sends no `lang` and is answered in English).
+    lang = i18n.choose(parsed.controls.get("lang"), headers.get("accept-language") if wants_json else None)
+    if lang != i18n.DEFAULT:
+        parsed.controls["lang"] = lang  # stored with the record, so the team's email names it
+        form = get_form(form.name, lang)
+    problem_title = i18n.text("error_summary_title", lang)
     if (event.get("queryStringParameters") or {}).get("check") == "1":
         # The check-your-answers step asks whether the answers are complete before showing them back.
         from .validate import validate
 
-        errors = validate(form.name, parsed.answers)
+        errors = validate(form.name, parsed.answers, lang=lang)
         if errors:
-            return json_response(
-                400, {"title": "There is a problem", "errors": [e.as_dict() for e in errors]}
-            )
+            return json_response(400, {"title": problem_title, "errors": [e.as_dict() for e in errors]})
         return json_response(200, {"ok": True})
     try:
         outcome = submit(form.name, parsed, services)
     except StorageError:
         log.error("storage failed form=%s", form.name)
-        text = (
-            f"Your answers have not been sent. Try again in a few minutes, or call us on {facts()['phone']}"
-        )
+        text = i18n.text("not_sent_storage", lang, phone=facts()["phone"])
         if wants_json:
             return problem(503, text, headers={"Retry-After": "60"})
         # The form again with everything the family typed, so nothing is lost when they try again.
@@ -139,7 +144,7 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
     if outcome.errors:
         if wants_json:
             errors = [e.as_dict() for e in outcome.errors]
-            return json_response(400, {"title": "There is a problem", "errors": errors})
+            return json_response(400, {"title": problem_title, "errors": errors})
         return html_response(
             400, form_page_with_errors(form, parsed.typed, list(outcome.errors), services.settings)
         )

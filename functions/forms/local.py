@@ -41,6 +41,15 @@ class LocalStorage:
     def _path(self, form: str, submission_id: str, suffix: str = ".json") -> Path:
         return self.root / form / f"{_safe_id(submission_id)}{suffix}"
 
+    @staticmethod
+    def _marker(what: str, kind: str) -> str:
+        """'.sent' for the team's email; '.copy.sent' for the family's confirmation."""
+        if kind == "team":
+            return f".{what}"
+        if kind != "copy":
+            raise ValueError(f"unknown email kind {kind!r}")
+        return f".{kind}.{what}"
+
     def put_new(self, form: str, submission_id: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         path = self._path(form, submission_id)
         try:
@@ -71,10 +80,10 @@ class LocalStorage:
         except FileNotFoundError:
             return None
 
-    def claim(self, form: str, submission_id: str) -> bool:
-        if self.is_sent(form, submission_id):
+    def claim(self, form: str, submission_id: str, kind: str = "team") -> bool:
+        if self.is_sent(form, submission_id, kind):
             return False
-        claim = self._path(form, submission_id, ".claim")
+        claim = self._path(form, submission_id, self._marker("claim", kind))
         try:
             fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError:
@@ -85,17 +94,17 @@ class LocalStorage:
         os.close(fd)
         return True
 
-    def release(self, form: str, submission_id: str) -> None:
-        self._path(form, submission_id, ".claim").unlink(missing_ok=True)
+    def release(self, form: str, submission_id: str, kind: str = "team") -> None:
+        self._path(form, submission_id, self._marker("claim", kind)).unlink(missing_ok=True)
 
-    def mark_sent(self, form: str, submission_id: str) -> None:
-        self._path(form, submission_id, ".sent").write_text(
+    def mark_sent(self, form: str, submission_id: str, kind: str = "team") -> None:
+        self._path(form, submission_id, self._marker("sent", kind)).write_text(
             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         )
-        self.release(form, submission_id)
+        self.release(form, submission_id, kind)
 
-    def is_sent(self, form: str, submission_id: str) -> bool:
-        return self._path(form, submission_id, ".sent").exists()
+    def is_sent(self, form: str, submission_id: str, kind: str = "team") -> bool:
+        return self._path(form, submission_id, self._marker("sent", kind)).exists()
 
     def pending(self) -> Iterator[tuple[str, str]]:
         if not self.root.exists():

@@ -1,4 +1,8 @@
-"""Build the team's email for a submission: text and HTML parts, every answer labelled as on the form."""
+"""Build the team's email for a submission: text and HTML parts, every answer labelled as on the form.
+
+And the family's confirmation (build_family_copy), when they ask for one: their reference, what happens next and
+how to reach the team, with none of their answers.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
 
+from . import i18n
 from .schemas import Field, Form, get_form
 
 
@@ -131,6 +136,96 @@ def _reply_to(form: Form, answers: dict[str, Any]) -> Address | None:
         return None
 
 
+def language_lines(record: dict[str, Any]) -> list[str]:
+    """The family's language, when the form was not in English (the email itself stays in English)."""
+    lang = record.get("lang") or i18n.DEFAULT
+    if not isinstance(lang, str) or lang.split("-", 1)[0].lower() == i18n.DEFAULT:
+        return []
+    return [f"Language: {i18n.language_name(lang)}. The family used the form in this language."]
+
+
+def _address(value: Any) -> Address | None:
+    if not isinstance(value, str) or "@" not in value:
+        return None
+    user, _, domain = value.rpartition("@")
+    try:
+        return Address(addr_spec=f"{user}@{domain}")
+    except (ValueError, IndexError, TypeError):
+        return None
+
+
+def family_copy_address(record: dict[str, Any]) -> Address | None:
+    """Where the family's confirmation goes: only when they ticked the box and gave an email address."""
+    form = get_form(record["form"])
+    wanted_path = form.settings.get("copy_field")
+    email_path = form.settings.get("copy_email_field")
+    answers = record.get("answers") or {}
+    if not wanted_path or not email_path or _get(answers, wanted_path) is not True:
+        return None
+    return _address(_get(answers, email_path))
+
+
+def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> EmailMessage | None:
+    """The family's confirmation: reference, what happens next, how to contact us. None unless they asked.
+
+    It never holds an answer (a shared inbox should reveal little): only the reference, the form's own words and
+    the service's facts. It is in the family's language when that form has a catalogue for it, else English.
+    Replies go to the team (Reply-To).
+    """
+    to = family_copy_address(record)
+    if to is None:
+        return None
+    from .facts import facts
+
+    lang = i18n.supported(record.get("lang"))
+    if not i18n.catalogue(record["form"], lang):
+        lang = i18n.DEFAULT
+    form = get_form(record["form"], lang)
+    table = facts()
+    reference = str(record["reference"])
+
+    def t(key: str) -> str:
+        return i18n.text(
+            key,
+            lang,
+            reference=reference,
+            short_name=table["short_name"],
+            phone=table["phone"],
+            email=table["email"],
+        )
+
+    steps = [str(step) for step in form.settings.get("copy_next_steps", [])]
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = t("copy_subject")
+    message["From"] = sender
+    message["To"] = to
+    message["Reply-To"] = reply_to
+    message["Auto-Submitted"] = "auto-generated"
+    message["Content-Language"] = lang
+    message["Message-ID"] = make_msgid(idstring=f"{reference}-copy", domain="send-mediation.local")
+    if record.get("received_at"):
+        message["Date"] = format_datetime(dt.datetime.fromisoformat(record["received_at"]))
+
+    lines = [t("copy_heading"), "", t("copy_reference"), t("copy_keep"), "", t("copy_next"), ""]
+    lines += [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
+    lines += ["", t("copy_contact"), "", t("copy_contact_line"), "", t("copy_private"), t("copy_not_you")]
+    message.set_content("\n".join(lines) + "\n", charset="utf-8")
+
+    direction = "rtl" if lang in i18n.RTL else "ltr"
+    steps_html = "".join(f"<li>{escape(step)}</li>" for step in steps)
+    html = (
+        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
+        f"<title>{escape(t('copy_subject'))}</title></head>"
+        f'<body style="font-family:Arial,sans-serif"><h1>{escape(t("copy_heading"))}</h1>'
+        f"<p>{escape(t('copy_reference'))}</p><p>{escape(t('copy_keep'))}</p>"
+        f"<h2>{escape(t('copy_next'))}</h2><ol>{steps_html}</ol>"
+        f"<h2>{escape(t('copy_contact'))}</h2><p>{escape(t('copy_contact_line'))}</p>"
+        f"<p>{escape(t('copy_private'))}</p><p>{escape(t('copy_not_you'))}</p></body></html>"
+    )
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
 def build_message(
     record: dict[str, Any],
     *,
@@ -147,7 +242,7 @@ def build_message(
     received = dt.datetime.fromisoformat(record["received_at"])
     today = today or received.date()
     notes, urgent = deadline_lines(form, answers, today)
-    notes = [*top_lines(form, answers), *notes, *extra_lines]
+    notes = [*language_lines(record), *top_lines(form, answers), *notes, *extra_lines]
 
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject_for(form, answers, reference)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .config import Settings
 from .facts import facts
+from .i18n import RTL, page_prefix, text
 from .render import render_form
 from .schemas import Form
 from .validate import FieldError
@@ -18,10 +19,10 @@ _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
 def _built_page(form: Form, config: Settings) -> str | None:
-    """The site's own page for this form, when the built site is beside us (make serve)."""
+    """The site's own page for this form (in the form's language), when the built site is beside us (make serve)."""
     if config.site_dir is None:
         return None
-    path = Path(config.site_dir) / form.settings["page"] / "index.html"
+    path = Path(config.site_dir) / page_prefix(form.lang) / form.settings["page"] / "index.html"
     try:
         html = path.read_text(encoding="utf-8")
     except OSError:
@@ -32,15 +33,17 @@ def _built_page(form: Form, config: Settings) -> str | None:
 def _shell(form: Form, config: Settings, body: str, title: str) -> str:
     f = facts()
     home = escape(config.site_path)
+    direction = ' dir="rtl"' if form.lang in RTL else ""
+    english = ' lang="en" dir="ltr"' if form.lang != "en" else ""  # the page's own words are in English
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html><html lang="{escape(form.lang)}"{direction}><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title>"
         f'<link rel="stylesheet" href="{home}stylesheets/extra.css"></head>'
-        '<body class="md-typeset"><a class="md-skip" href="#main">Skip to main content</a>'
+        f'<body class="md-typeset"><a class="md-skip" href="#main"{english}>Skip to main content</a>'
         f'<header><p><a href="{home}">{escape(f["short_name"])}</a></p></header>'
         f'<main id="main" style="max-width:42rem;margin:0 auto;padding:1rem">{body}</main>'
-        f'<footer style="max-width:42rem;margin:2rem auto;padding:1rem">Call us on {escape(f["phone"])} or email '
+        f'<footer style="max-width:42rem;margin:2rem auto;padding:1rem"{english}>Call us on {escape(f["phone"])} or email '
         f"{escape(f['email'])}.</footer></body></html>"
     )
 
@@ -49,15 +52,16 @@ def form_page_with_errors(
     form: Form, typed: dict[str, str], errors: list[FieldError], config: Settings
 ) -> str:
     """The form with the family's answers kept, the error summary at the top, 'Error: ' in the title."""
-    rendered = render_form(form, typed, errors, base_url=config.site_path)
+    rendered = render_form(form, typed, errors, base_url=config.site_path + page_prefix(form.lang))
     built = _built_page(form, config)
     if built is None:
-        title = f"Error: {form.title} - {facts()['short_name']}"
+        title = f"{text('error_prefix', form.lang)} {form.title} - {facts()['short_name']}"
         return _shell(form, config, f"<h1>{escape(form.title)}</h1>{rendered}", title)
     before, rest = built.split(FORM_START, 1)
     _, after = rest.split(FORM_END, 1)
     page = before + FORM_START + rendered + FORM_END + after
-    return _TITLE.sub(lambda m: f"<title>Error: {m.group(1).strip()}</title>", page, count=1)
+    prefix = escape(text("error_prefix", form.lang))
+    return _TITLE.sub(lambda m: f"<title>{prefix} {m.group(1).strip()}</title>", page, count=1)
 
 
 def message_page(title: str, text: str, config: Settings, form: Form) -> str:

@@ -21,15 +21,17 @@ class Storage(Protocol):
 
     def get(self, form: str, submission_id: str) -> dict[str, Any] | None: ...
 
-    def claim(self, form: str, submission_id: str) -> bool:
+    # `kind` names the email: "team" (the default, the team's email) or "copy" (the family's confirmation).
+    # Each kind has its own claim and "sent" marker, so each is sent once.
+    def claim(self, form: str, submission_id: str, kind: str = "team") -> bool:
         """Take the right to send this submission's email; False when it is sent or being sent."""
 
-    def release(self, form: str, submission_id: str) -> None:
+    def release(self, form: str, submission_id: str, kind: str = "team") -> None:
         """Give up a claim after a failed send, so a retry can send."""
 
-    def mark_sent(self, form: str, submission_id: str) -> None: ...
+    def mark_sent(self, form: str, submission_id: str, kind: str = "team") -> None: ...
 
-    def is_sent(self, form: str, submission_id: str) -> bool: ...
+    def is_sent(self, form: str, submission_id: str, kind: str = "team") -> bool: ...
 
     def pending(self) -> Iterator[tuple[str, str]]:
         """(form, submission id) of every stored submission whose email has not been sent."""

@@ -6,13 +6,23 @@ fieldsets, an error summary that links to each field, and an error message above
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from .i18n import RTL, script_texts, text
 from .schemas import Field, Form
 from .validate import FieldError
+
+# The language of the form being drawn (its shared words: "(optional)", "Day", "There is a problem").
+_lang: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default="en")
+
+
+def _t(key: str) -> str:
+    return text(key, _lang.get())
+
 
 DATE_BOXES = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
 
@@ -29,7 +39,7 @@ def _attrs(**values: Any) -> str:
 
 def _label_text(field: Field) -> str:
     optional = not field.required and field.schema.get("x-optional-label", True)
-    return escape(field.label) + (" (optional)" if optional else "")
+    return escape(field.label) + (f" {escape(_t('optional'))}" if optional else "")
 
 
 def _describedby(field: Field, error: FieldError | None) -> str | None:
@@ -50,7 +60,7 @@ def _error(field: Field, error: FieldError | None) -> str:
         return ""
     return (
         f'<p class="kids-error-message" id="{field.id}-error">'
-        f'<span class="kids-visually-hidden">Error:</span> {escape(error.text)}</p>'
+        f'<span class="kids-visually-hidden">{escape(_t("error_prefix"))}</span> {escape(error.text)}</p>'
     )
 
 
@@ -164,7 +174,7 @@ def _radios(field: Field, typed: dict[str, str], error: FieldError | None) -> st
 
 def _date(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
     boxes = []
-    for part, label, width in DATE_BOXES:
+    for part, _label, width in DATE_BOXES:
         box_id = f"{field.id}-{part}"
         autocomplete = None
         if field.schema.get("x-autocomplete") == "bday":
@@ -183,7 +193,7 @@ def _date(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
             + ">"
         )
         boxes.append(
-            f'<div class="kids-date__item"><label class="kids-label" for="{box_id}">{label}</label>{box}</div>'
+            f'<div class="kids-date__item"><label class="kids-label" for="{box_id}">{escape(_t(part))}</label>{box}</div>'
         )
     return _fieldset(field, error, f'<div class="kids-date" id="{field.id}">{"".join(boxes)}</div>')
 
@@ -269,7 +279,7 @@ def error_summary(errors: Iterable[FieldError]) -> str:
     return (
         f'<div class="kids-error-summary" data-kids-error-summary tabindex="-1" '
         f'aria-labelledby="kids-error-summary-title"{hidden}>'
-        f'<h2 id="kids-error-summary-title">There is a problem</h2>'
+        f'<h2 id="kids-error-summary-title">{escape(_t("error_summary_title"))}</h2>'
         f'<ul class="kids-error-summary__list">{items}</ul></div>'
     )
 
@@ -282,6 +292,16 @@ def render_form(
     base_url: str = "/",
 ) -> str:
     """The whole form: error summary, every question in schema order, and the send button."""
+    token = _lang.set(form.lang)
+    try:
+        return _render_form(form, typed, errors, action, base_url)
+    finally:
+        _lang.reset(token)
+
+
+def _render_form(
+    form: Form, typed: dict[str, str] | None, errors: Iterable[FieldError], action: str | None, base_url: str
+) -> str:
     typed = typed or {}
     errors = list(errors)
     by_field = {e.field: e for e in errors}
@@ -291,6 +311,14 @@ def render_form(
     enctype = ' enctype="multipart/form-data"' if settings.get("files_field") else ""
     if settings.get("script"):  # a form with its own script: the shared forms script leaves it alone
         enctype += f' data-kids-enhanced="{escape(settings["script"])}"'
+    if (
+        form.lang != "en"
+    ):  # the page's language goes with the answers even without JavaScript; words for the script
+        words = json.dumps(
+            {**script_texts(form.lang), "send": settings.get("send_label", "Send")}, ensure_ascii=False
+        )
+        enctype += f' lang="{form.lang}" dir="{"rtl" if form.lang in RTL else "ltr"}" data-kids-text="{escape(words)}"'
+        body = f'<input type="hidden" name="lang" value="{escape(form.lang)}">' + body
     return (
         f"{error_summary(errors)}"
         f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8"{enctype} '

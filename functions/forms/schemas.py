@@ -82,6 +82,7 @@ class Form:
     name: str
     schema: dict[str, Any] = field(repr=False)
     fields: tuple[Field, ...]
+    lang: str = "en"  # the language of its words (i18n.translate); the schema itself is English
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -143,10 +144,26 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def get_form(name: str) -> Form:
-    """The named form, read from its schema once per process."""
+def _english_form(name: str) -> Form:
     schema = load_schema(name)
     return Form(name=name, schema=schema, fields=_fields(schema))
+
+
+@cache
+def _translated_form(name: str, lang: str) -> Form:
+    from .i18n import translate
+
+    return translate(_english_form(name), lang)
+
+
+def get_form(name: str, lang: str = "en") -> Form:
+    """The named form, read from its schema once per process; in another language, with that language's words."""
+    if lang == "en":
+        return _english_form(name)
+    from .i18n import supported
+
+    lang = supported(lang)
+    return _english_form(name) if lang == "en" else _translated_form(name, lang)
 
 
 def form_for_route(route: str) -> Form | None:

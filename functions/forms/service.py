@@ -12,7 +12,7 @@ from typing import Any
 
 from . import spam
 from .config import Settings, settings
-from .message import build_message
+from .message import build_family_copy, build_message
 from .parse import Parsed
 from .ports import Mailer, MailError, Queue, Storage, StorageError
 from .reference import new_reference
@@ -50,7 +50,7 @@ def _language(value: object) -> str:
 def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | None = None) -> Outcome:
     """Validate, store, queue. A reference comes back only after the record is durably stored."""
     now = now or dt.datetime.now(dt.UTC)
-    errors = validate(form, parsed.answers, today=now.date())
+    errors = validate(form, parsed.answers, today=now.date(), lang=_language(parsed.controls.get("lang")))
     if get_form(form).settings.get("files_field"):  # each file's real size and type, before storing
         from .uploads import check_files
 
@@ -92,13 +92,42 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
 def deliver(services: Services, form: str, submission_id: str) -> str:
     """Send one submission's email unless it was sent already: 'sent', 'already-sent', 'held' or 'missing'.
 
-    Raises MailError when the mail service fails, leaving the submission pending for a retry.
+    Then, when the family asked for one, their confirmation (its own claim and marker, so it too goes once; never
+    for a submission held as suspected spam). Raises MailError when the mail service fails, leaving the
+    submission pending for a retry.
     """
-    storage = services.storage
-    record = storage.get(form, submission_id)
+    record = services.storage.get(form, submission_id)
     if record is None:
         log.error("deliver: no stored record form=%s", form)
         return "missing"
+    result = _deliver_team(services, form, submission_id, record)
+    if result in {"sent", "already-sent"}:
+        _deliver_copy(services, form, submission_id, record)
+    return result
+
+
+def _deliver_copy(services: Services, form: str, submission_id: str, record: dict[str, Any]) -> None:
+    """The family's confirmation, once, after the team's email; nothing unless they asked for it."""
+    if record.get("suspected_spam"):
+        return
+    message = build_family_copy(
+        record, sender=services.settings.mail_from, reply_to=services.settings.team_email
+    )
+    storage = services.storage
+    if message is None or not storage.claim(form, submission_id, kind="copy"):
+        return
+    try:
+        services.mailer.send(message)
+    except Exception:
+        storage.release(form, submission_id, kind="copy")
+        log.warning("family copy failed form=%s reference=%s", form, record["reference"])
+        raise
+    storage.mark_sent(form, submission_id, kind="copy")
+    log.info("sent family copy form=%s reference=%s", form, record["reference"])
+
+
+def _deliver_team(services: Services, form: str, submission_id: str, record: dict[str, Any]) -> str:
+    storage = services.storage
     if not storage.claim(form, submission_id):
         return "already-sent"
     if storage.is_sent(form, submission_id):  # sent, and its claim let go, between our check and our claim

@@ -122,9 +122,12 @@ def href_for(form: Form, path: str) -> str:
     return "#" + path.replace(".", "-")
 
 
-def validate(name: str, answers: Any, today: dt.date | None = None) -> list[FieldError]:
-    """All the problems with a form's answers, one per field, in form order. Empty when all is well."""
-    form = get_form(name)
+def validate(name: str, answers: Any, today: dt.date | None = None, lang: str = "en") -> list[FieldError]:
+    """All the problems with a form's answers, one per field, in form order. Empty when all is well.
+
+    The messages are in `lang` where the form's catalogue has them (schemas/i18n/), in English otherwise.
+    """
+    form = get_form(name, lang)
     token = _today.set(today or dt.date.today())
     try:
         raw = list(_validator(name).iter_errors(answers))
