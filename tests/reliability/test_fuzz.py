@@ -58,7 +58,8 @@ DATES = {
 }
 # Where cleaning can make a schema-valid answer invalid: a minimum length or a pattern.
 CLEANING_SENSITIVE = {
-    form: set(_paths(form, lambda s: "minLength" in s or "pattern" in s)) | {"you.email"} for form in FORMS
+    form: set(_paths(form, lambda s: "minLength" in s or "pattern" in s)) | {"you.email", "copy_email"}
+    for form in FORMS
 }
 
 
@@ -86,6 +87,7 @@ def valid_answers(draw, form: str) -> dict[str, Any]:
     for path, dates in DATES.items():
         _set(answers, path, draw(dates).isoformat())
     _set(answers, "you.email", draw(st.emails()))
+    _set(answers, "copy_email", draw(st.emails()))
     answers.pop("files", None)  # upload ids must name real uploads: the hostile catalogue covers files
     return answers
 

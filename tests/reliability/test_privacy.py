@@ -36,6 +36,7 @@ def canaries(form: str) -> dict:
                 "phone": "+44 7700 955 417",
                 "contact_preference": "either",
                 "best_time_to_call": f"CANARY-best-time-{TAG}",
+                "send_me_a_copy": True,
             },
             "child": {
                 "name": f"CANARY-child-name-{TAG}",
@@ -63,6 +64,8 @@ def canaries(form: str) -> dict:
         "taking_part": "come_to_some",
         "share_with": "mediator_only",
         "referral_reference": "CNRY2345",
+        "send_me_a_copy": True,
+        "copy_email": f"canary.{TAG}.copy@example.com",
         "agree_to_send": True,
         "website": "",
     }
