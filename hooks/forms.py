@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from functions.forms.i18n import page_prefix, supported  # noqa: E402
 from functions.forms.page import FORM_END, FORM_START  # noqa: E402
 from functions.forms.render import render_form  # noqa: E402
 from functions.forms.schemas import FORM_FILES, get_form  # noqa: E402
@@ -28,12 +29,17 @@ def on_page_content(html, page, config, files, **kwargs):
             raise PluginError(
                 f"{page.file.src_uri}: there is no form called '{name}'. Use one of: {', '.join(FORM_FILES)}"
             )
-        form = get_form(name)
+        # The language being built (the i18n plugin sets the theme's language for each language's build); a page
+        # not translated yet (the English page, shown in another language's site) keeps the English form.
+        lang = supported(config["theme"].get("language") or "en")
+        if getattr(page.file, "locale", lang) != lang:
+            lang = "en"
+        form = get_form(name, lang)
         # The API lives on the site's own origin unless the operator builds with API_URL set.
         api = os.environ.get("API_URL", "").rstrip("/")
         base = urlsplit(config["site_url"] or "/").path or "/"
         action = f"{api}/api/{form.settings['route']}"
-        return FORM_START + render_form(form, action=action, base_url=base) + FORM_END
+        return FORM_START + render_form(form, action=action, base_url=base + page_prefix(lang)) + FORM_END
 
     html = PLACEHOLDER.sub(form_html, html)
     if FORM_START in html or "data-kids-fill" in html:

@@ -11,6 +11,10 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  /* Words the script draws: English, or the form page's language (data-kids-text, from schemas/i18n/). */
+  var words = {};
+  function t(key, english) { return words[key] || english; }
+
   function store(key, value) {
     try {
       if (value === undefined) return JSON.parse(sessionStorage.getItem(key) || "null");
@@ -53,8 +57,10 @@
     form.querySelectorAll(".kids-input--error, .kids-textarea--error").forEach(function (el) {
       el.classList.remove("kids-input--error"); el.classList.remove("kids-textarea--error");
     });
-    document.title = document.title.replace(/^Error: /, "");
+    document.title = document.title.replace(errorTitle(), "");
   }
+
+  function errorTitle() { return new RegExp("^" + t("error_prefix", "Error:").replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + " "); }
 
   function showErrors(form, summary, errors) {
     clearErrors(form, summary);
@@ -74,7 +80,7 @@
       var p = document.createElement("p");
       p.className = "kids-error-message"; p.id = id; p.setAttribute("data-js", "");
       var hidden = document.createElement("span");
-      hidden.className = "kids-visually-hidden"; hidden.textContent = "Error: ";
+      hidden.className = "kids-visually-hidden"; hidden.textContent = t("error_prefix", "Error:") + " ";
       p.appendChild(hidden); p.appendChild(document.createTextNode(error.text));
       var anchor = group.querySelector(".kids-choice, .kids-date, input:not([type=hidden]), textarea");
       if (anchor) anchor.parentNode.insertBefore(p, anchor); else group.appendChild(p);
@@ -86,7 +92,7 @@
       });
     });
     summary.hidden = false;
-    if (!/^Error: /.test(document.title)) document.title = "Error: " + document.title;
+    if (!errorTitle().test(document.title)) document.title = t("error_prefix", "Error:") + " " + document.title;
     summary.focus();
   }
 
@@ -95,7 +101,9 @@
     form.querySelectorAll("[data-field]").forEach(function (group) {
       var legend = group.querySelector("legend, label");
       if (!legend || group.closest(".kids-hp")) return;
-      var label = legend.textContent.replace(/\s*\(optional\)\s*$/, "").trim();
+      var label = legend.textContent.trim();
+      var optional = t("optional", "(optional)");
+      if (label.slice(-optional.length) === optional) label = label.slice(0, -optional.length).trim();
       var value = "";
       var inputs = group.querySelectorAll("input, textarea");
       var date = group.querySelector(".kids-date");
@@ -105,11 +113,11 @@
       } else {
         inputs.forEach(function (el) {
           if (el.type === "radio" || el.type === "checkbox") {
-            if (el.checked) value = el.type === "checkbox" ? "Yes" : (form.querySelector('label[for="' + el.id + '"]').firstChild.textContent || el.value);
+            if (el.checked) value = el.type === "checkbox" ? t("yes", "Yes") : (form.querySelector('label[for="' + el.id + '"]').firstChild.textContent || el.value);
           } else if (el.type !== "hidden") value = el.value.trim();
         });
       }
-      rows.push([label, value || "Not given", group.querySelector("input, textarea")]);
+      rows.push([label, value || t("not_given", "Not given"), group.querySelector("input, textarea")]);
     });
     return rows;
   }
@@ -117,7 +125,7 @@
   function showCheck(form, box, onSend, onChange) {
     box.innerHTML = "";
     var h = document.createElement("h2");
-    h.textContent = "Check your answers before sending";
+    h.textContent = t("check_title", "Check your answers before sending");
     h.tabIndex = -1;
     var dl = document.createElement("dl");
     dl.className = "kids-summary-list";
@@ -127,9 +135,9 @@
       dl.appendChild(dt); dl.appendChild(dd);
     });
     var send = document.createElement("button");
-    send.type = "button"; send.className = "kids-button"; send.textContent = "Send my request";
+    send.type = "button"; send.className = "kids-button"; send.textContent = t("send", "Send my request");
     var change = document.createElement("button");
-    change.type = "button"; change.className = "kids-button kids-button--secondary"; change.textContent = "Change my answers";
+    change.type = "button"; change.className = "kids-button kids-button--secondary"; change.textContent = t("change", "Change my answers");
     send.addEventListener("click", function () { onSend(send); });
     change.addEventListener("click", onChange);
     box.appendChild(h); box.appendChild(dl); box.appendChild(send); box.appendChild(change);
@@ -150,7 +158,7 @@
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
       body.append(el.name, el.value);
     });
-    if (document.documentElement.lang) body.append("lang", document.documentElement.lang);
+    if (!body.has("lang") && document.documentElement.lang) body.append("lang", document.documentElement.lang);
     return fetch(form.action + (extra || ""), {
       method: "POST",
       headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
@@ -164,6 +172,7 @@
   function enhance(form) {
     if (form.dataset.kidsEnhanced) return;
     form.dataset.kidsEnhanced = "1";
+    try { words = JSON.parse(form.getAttribute("data-kids-text") || "{}"); } catch (e) { words = {}; }
     var key = "kids-form:" + form.dataset.kidsForm;
     var summary = document.querySelector("[data-kids-error-summary]");
     var box = form.querySelector("[data-kids-check]");
@@ -174,29 +183,29 @@
     save(form, key);
     form.addEventListener("input", function () { save(form, key); });
     form.addEventListener("change", function () { save(form, key); });
-    if (button) button.textContent = "Continue";
+    if (button) button.textContent = t("continue", "Continue");
     var busy = false;
 
     function failed(status, data) {
       var errors = (data && data.errors && data.errors.length) ? data.errors : [{ field: "", href: "#", text:
-        "Your answers have not been sent. They are saved on this device. Check your connection and try again." }];
+        t("not_sent_connection", "Your answers have not been sent. They are saved on this device. Check your connection and try again.") }];
       showErrors(form, summary, errors);
     }
 
     function send(sendButton) {
       if (busy) return;
-      busy = true; sendButton.disabled = true; sendButton.textContent = "Sending…";
+      busy = true; sendButton.disabled = true; sendButton.textContent = t("sending", "Sending…");
       post(form).then(function (r) {
         if (r.status === 201 && r.data.reference) {
           store(key, null);
           window.location.assign(r.data.confirmation_url || (form.dataset.kidsConfirmation + "?reference=" + encodeURIComponent(r.data.reference)));
           return;
         }
-        busy = false; sendButton.disabled = false; sendButton.textContent = "Send my request";
+        busy = false; sendButton.disabled = false; sendButton.textContent = t("send", "Send my request");
         box.hidden = true; setQuestionsHidden(form, false);
         failed(r.status, r.data);
       }).catch(function () {
-        busy = false; sendButton.disabled = false; sendButton.textContent = "Send my request";
+        busy = false; sendButton.disabled = false; sendButton.textContent = t("send", "Send my request");
         failed(0, null);
       });
     }

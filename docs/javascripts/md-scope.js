@@ -42,8 +42,15 @@
   var INDEX = /\/search\/search_index\.json(\?|$)/;
   var open = XMLHttpRequest.prototype.open;
   var send = XMLHttpRequest.prototype.send;
+  // Each language has its own index (hooks/i18n.py): /pl/search/search_index.json for the Polish pages.
+  var LANGUAGE = /^(pl|ur|ar)$/.exec(document.documentElement.lang || "");
   XMLHttpRequest.prototype.open = function (method, url) {
     this.__kidsSearchIndex = INDEX.test(String(url));
+    if (this.__kidsSearchIndex && LANGUAGE && String(url).indexOf("/" + LANGUAGE[1] + "/search/") < 0) {
+      var args = Array.prototype.slice.call(arguments);
+      args[1] = String(url).replace(INDEX, "/" + LANGUAGE[1] + "/search/search_index.json$1");
+      return open.apply(this, args);
+    }
     return open.apply(this, arguments);
   };
   XMLHttpRequest.prototype.send = function () {

@@ -20,7 +20,16 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from tools.content_check import build, external_links, facts, front_matter, readability, spelling, structure
+from tools.content_check import (
+    build,
+    external_links,
+    facts,
+    front_matter,
+    readability,
+    spelling,
+    structure,
+    translations,
+)
 from tools.content_check.model import ERROR, Finding, Project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +41,7 @@ CHECKS: dict[str, tuple[str, Callable[[Project], Iterable[Finding]]]] = {
     "spelling": ("Spelling in British English", spelling.check),
     "facts": ("Facts come from data/facts.yml", facts.check),
     "readability": ("Pages are easy enough to read", readability.check),
+    "translations": ("Translations say whether a translator has checked them", translations.check),
 }
 
 

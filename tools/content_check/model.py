@@ -19,6 +19,8 @@ FENCE = re.compile(r"^\s*(```|~~~)")
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 FACT_MARKER = re.compile(r"\{\{\s*facts\.([a-z_]+)\s*\}\}")
+# An element marked as another language (<p lang="pl">...</p> on one line): English checks skip its words.
+OTHER_LANGUAGE = re.compile(r'<(\w+)\b[^>\n]*\blang="(?!en\b|en-)[A-Za-z-]+"[^>\n]*>.*?</\1>')
 
 
 @dataclass(frozen=True, order=True)
@@ -116,6 +118,7 @@ class Page:
         """
         body = "\n".join(self.lines[self.body_start - 1 :])
         body = COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
+        body = OTHER_LANGUAGE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body)
         result: list[tuple[int, str]] = []
         fence: str | None = None
         for number, line in enumerate(body.split("\n"), start=self.body_start):
