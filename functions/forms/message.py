@@ -201,7 +201,6 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
     message["To"] = to
     message["Reply-To"] = reply_to
     message["Auto-Submitted"] = "auto-generated"
-    message["Content-Language"] = lang
     message["Message-ID"] = make_msgid(idstring=f"{reference}-copy", domain="send-mediation.local")
     if record.get("received_at"):
         message["Date"] = format_datetime(dt.datetime.fromisoformat(record["received_at"]))
@@ -223,6 +222,7 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
         f"<p>{escape(t('copy_private'))}</p><p>{escape(t('copy_not_you'))}</p></body></html>"
     )
     message.add_alternative(html, subtype="html", charset="utf-8")
+    message["Content-Language"] = lang  # after the parts: setting the content clears Content-* headers
     return message
 
 
