@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -56,6 +57,18 @@ def _max_age_years(validator, years, instance, schema) -> Iterator[ValidationErr
         yield ValidationError(f"older than {years}")
 
 
+# jsonschema's own "email" check only looks for an "@"; an address we reply to must be usable.
+_EMAIL = re.compile(
+    r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+_FORMATS = FormatChecker()
+
+
+@_FORMATS.checks("email")
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
 FormValidator = validators.extend(
     Draft202012Validator, {"x-not-future": _not_future, "x-max-age-years": _max_age_years}
 )
@@ -66,7 +79,7 @@ def _validator(name: str) -> Draft202012Validator:
     """The form's validator, compiled once per process, with format checks on."""
     form = get_form(name)
     FormValidator.check_schema(form.schema)
-    return FormValidator(form.schema, format_checker=FormatChecker())
+    return FormValidator(form.schema, format_checker=_FORMATS)
 
 
 def _expand_required(form: Form, path: str) -> list[tuple[str, str]]:

@@ -147,3 +147,17 @@ def test_the_age_limit_is_the_services_own_fact():
     dob = get_form("referral").by_path()["child.date_of_birth"].schema
     assert dob["x-max-age-years"] == facts()["age_to"]
     assert str(facts()["age_to"]) in dob["x-messages"]["x-max-age-years"]
+
+
+@pytest.mark.parametrize(
+    "address", ["a@example.com Bcc: x@example.net", "a@localhost", "a@@example.com", "<a@example.com>"]
+)
+def test_an_email_address_must_be_one_usable_address(address):
+    assert errors_of(referral(you__email=address)) == {
+        "you.email": "Enter an email address in the correct format, like name@example.com"
+    }
+
+
+def test_ordinary_addresses_pass():
+    for address in ["testy.mctestface@example.com", "o'brien+send@mail.example.co.uk", "ZOE@EXAMPLE.ORG"]:
+        assert errors_of(referral(you__email=address)) == {}
