@@ -7,6 +7,9 @@
 - Search is per language: the plugin writes one index for every language at search/search_index.json; after
   the last build it is split, so /pl/search/search_index.json holds the Polish site's pages (docs/javascripts/
   md-scope.js asks for the index of the page's language) and the English one only the English pages.
+- The plugin's sitemap.xml lists every page with its translations (xhtml:link hreflang), for search engines.
+  The <link rel="alternate" hreflang> tags it also puts in each page's head are taken out: the theme fetches
+  "sitemap.xml" beside each of them (the wrong address for a page's own alternates), on every page.
 - Right-to-left languages get dir="rtl" on <html> too (the theme puts it on <body> only), and each language's
   name in the language switcher is marked with its own language.
 
@@ -92,12 +95,14 @@ def on_page_content(html, page, config, files, **kwargs):
     return html
 
 
+_HEAD_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[a-z]{2,3}">')
 _HTML_TAG = re.compile(r"<html lang=\"([a-zA-Z-]+)\"")
 _SWITCH_LINK = re.compile(r'(<a href="[^"]*" hreflang="([a-z]{2,3})") class="md-select__link"')
 
 
 def on_post_page(output, page, config, **kwargs):
     lang = current_language(config)
+    output = _HEAD_ALTERNATE.sub("", output)
     if lang in RTL:
         output = _HTML_TAG.sub(lambda m: f'{m.group(0)} dir="rtl"', output, count=1)
     if lang != DEFAULT:
