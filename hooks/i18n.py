@@ -62,6 +62,28 @@ for _name in ("mkdocs.plugins.mkdocs_static_i18n.reconfigure", "mkdocs.plugins.m
     logging.getLogger(_name).addFilter(_QuietSwitcherWarning())
 
 
+@event_priority(-150)  # after the i18n plugin has set up each language's build (its priority is -100)
+def on_config(config, **kwargs):
+    """The theme's 404.html is for the English build only; each language's build would write it over ours."""
+    templates = config.theme.static_templates
+    if current_language(config) == DEFAULT:
+        templates.add("404.html")
+    else:
+        templates.discard("404.html")
+    return config
+
+
+@event_priority(-150)  # after the i18n plugin has made each language's files (its priority is -100)
+def on_files(files, config, **kwargs):
+    """One 404 page, the English one at the site's root (hooks/not_found.py): none per language."""
+    if current_language(config) == DEFAULT:
+        return files
+    for file in list(files):
+        if getattr(file, "norm_src_uri", file.src_uri) == "404.md":
+            files.remove(file)
+    return files
+
+
 def current_language(config) -> str:
     """The language being built: the i18n plugin sets the theme's language for each language's build."""
     return str(config.theme.get("language") or DEFAULT)
