@@ -32,7 +32,7 @@ BUDGETS = {
 }
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROME_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --no-first-run"
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/avif", "image/gif")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp", "image/avif", "image/gif", "image/svg+xml")
 
 
 def build(target: Path, site_url: str, docs_dir: Path | None = None) -> float:

@@ -42,8 +42,17 @@ def on_page_content(html, page, config, files, **kwargs):
         return FORM_START + render_form(form, action=action, base_url=base + page_prefix(lang)) + FORM_END
 
     html = PLACEHOLDER.sub(form_html, html)
+    return html + page_assets(page.file.src_uri, html, urlsplit(config["site_url"] or "/").path or "/")
+
+
+def page_assets(src_uri: str, html: str, base: str) -> str:
+    """The scripts and styles only some pages need, so that every other page stays light."""
+    assets = []
     if FORM_START in html or "data-kids-fill" in html:
-        # Only pages with a form or a confirmation load the forms script.
-        base = urlsplit(config["site_url"] or "/").path or "/"
-        html += f'<script src="{base}javascripts/forms.js"></script>'
-    return html
+        assets.append(f'<script src="{base}javascripts/forms.js"></script>')
+    if src_uri.startswith("forms/child-views"):
+        assets.append(f'<link rel="stylesheet" href="{base}stylesheets/views.css">')
+        assets.append(f'<script src="{base}javascripts/views.js"></script>')
+    if src_uri.startswith("easy-read/"):
+        assets.append(f'<link rel="stylesheet" href="{base}stylesheets/easy-read.css">')
+    return "".join(assets)

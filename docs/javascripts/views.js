@@ -318,6 +318,9 @@
     }
   }
 
+  // Pages load this script again after each instant page change; one subscription serves them all.
+  if (window.__kidsViews) { init(); return; }
+  window.__kidsViews = true;
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(init);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -1,0 +1,26 @@
+"""The build-time theme fixes: a named search dialog, and folded white space that keeps <pre> and <textarea>."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+spec = importlib.util.spec_from_file_location("theme_hook", Path(__file__).parents[2] / "hooks" / "theme.py")
+theme = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(theme)
+
+
+class Page:
+    pass
+
+
+def test_the_search_dialog_gets_a_name_in_the_pages_language():
+    html = f"<body>{theme.SEARCH_DIALOG}</div></body>"
+    out = theme.on_post_page(html, Page(), {"theme": {"language": "pl"}})
+    assert 'aria-label="Szukaj w serwisie"' in out
+
+
+def test_white_space_with_line_breaks_folds_but_pre_and_textarea_keep_theirs():
+    html = "<p>one\n    two</p>\n\n   <pre>a\n    b</pre>  \n <textarea>x\n\n  y</textarea>\n\n<p>three</p>"
+    out = theme.squeeze(html)
+    assert out == "<p>one\ntwo</p>\n<pre>a\n    b</pre>\n<textarea>x\n\n  y</textarea>\n<p>three</p>"
