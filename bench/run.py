@@ -99,7 +99,9 @@ def page_weights(url: str, paths: list[str]) -> list[dict]:
                     continue
                 raw += len(body)
                 gz += len(gzip.compress(body, 9))
-            is_form = "forms/" in path and not path.rstrip("/").endswith("-sent")
+            # A form page: a step of a form's journey (the form, its confirmation, its paper version) or a page
+            # with a working form of its own (the dates calculator). Everything else is a text page.
+            is_form = "forms/" in path or page.locator("form:not([name=search])").count() > 0
             rows.append(
                 {
                     "page": path or "(home)",
