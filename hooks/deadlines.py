@@ -140,11 +140,13 @@ def _date_group(field: str, legend: str, hint: str) -> str:
 
 
 def calculator_html(page_url: str) -> str:
-    """The calculator form, hidden until the script runs (the page works fully without it)."""
+    """The calculator form, for browsers with JavaScript (the page works fully without it)."""
     data = escape(json.dumps(browser_data(), separators=(",", ":"), ensure_ascii=False), quote=True)
     script = get_relative_url(SCRIPT, page_url)
     return (
-        f'<div class="kids-deadlines" id="kids-deadlines" data-kids-deadlines="{data}" hidden>'
+        # Shown from the first paint (no layout shift when the script starts); a <noscript> style in the page's
+        # head hides it when JavaScript is off (overrides/main.html).
+        f'<div class="kids-deadlines kids-needs-js" id="kids-deadlines" data-kids-deadlines="{data}">'
         '<div class="kids-error-summary" tabindex="-1" hidden aria-labelledby="kids-deadlines-problem">'
         '<div role="alert"><h2 id="kids-deadlines-problem">There is a problem</h2><ul></ul></div></div>'
         '<form class="kids-form" id="kids-deadlines-form" novalidate>'
