@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from typing import TYPE_CHECKING, Any
 
 from .schemas import Form, get_form
+
+if TYPE_CHECKING:  # jsonschema is imported on the first validation, not when a handler starts
+    from jsonschema import Draft202012Validator, ValidationError
 
 _today: contextvars.ContextVar[dt.date] = contextvars.ContextVar("today")
 
@@ -42,6 +43,8 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def _not_future(validator, enabled, instance, schema) -> Iterator[ValidationError]:
+    from jsonschema import ValidationError
+
     day = _as_date(instance)
     if enabled and day is not None and day > _today.get():
         yield ValidationError(f"{instance} is in the future")
@@ -54,6 +57,8 @@ def _max_age_years(validator, years, instance, schema) -> Iterator[ValidationErr
     today = _today.get()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     if age > years:
+        from jsonschema import ValidationError
+
         yield ValidationError(f"older than {years}")
 
 
@@ -61,25 +66,32 @@ def _max_age_years(validator, years, instance, schema) -> Iterator[ValidationErr
 _EMAIL = re.compile(
     r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
 )
-_FORMATS = FormatChecker()
 
 
-@_FORMATS.checks("email")
 def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.match(value))
 
 
-FormValidator = validators.extend(
-    Draft202012Validator, {"x-not-future": _not_future, "x-max-age-years": _max_age_years}
-)
+@cache
+def _validator_class() -> tuple[Any, Any]:
+    """Our validator class (Draft 2020-12 plus our keywords) and format checker, made once."""
+    from jsonschema import Draft202012Validator, FormatChecker, validators
+
+    formats = FormatChecker()
+    formats.checks("email")(_is_email)
+    extended = validators.extend(
+        Draft202012Validator, {"x-not-future": _not_future, "x-max-age-years": _max_age_years}
+    )
+    return extended, formats
 
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
     """The form's validator, compiled once per process, with format checks on."""
+    form_validator, formats = _validator_class()
     form = get_form(name)
-    FormValidator.check_schema(form.schema)
-    return FormValidator(form.schema, format_checker=_FORMATS)
+    form_validator.check_schema(form.schema)
+    return form_validator(form.schema, format_checker=formats)
 
 
 def _expand_required(form: Form, path: str) -> list[tuple[str, str]]:
