@@ -1,4 +1,4 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright (never `playwright install`)."""
+"""Browser fixtures: Debian's Chromium driven by Playwright's Python package (no browser download, ever)."""
 
 from __future__ import annotations
 
