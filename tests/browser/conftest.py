@@ -68,14 +68,19 @@ def _new_page(browser, site_url: str, watch: PageWatch, **context_args):
     return context, page
 
 
+def _assert_clean(watch: PageWatch) -> None:
+    """The page asked no other host for anything and logged no console error."""
+    assert not watch.other_hosts, f"requests to other hosts: {watch.other_hosts}"
+    assert not watch.console_errors, f"console errors: {watch.console_errors}"
+
+
 @pytest.fixture
 def page(browser, site_url: str, watch: PageWatch) -> Iterator:
     """A fresh page; the test fails if it asks another host for anything or logs a console error."""
     context, page = _new_page(browser, site_url, watch)
     yield page
     context.close()
-    assert not watch.other_hosts, f"requests to other hosts: {watch.other_hosts}"
-    assert not watch.console_errors, f"console errors: {watch.console_errors}"
+    _assert_clean(watch)
 
 
 @pytest.fixture
@@ -92,8 +97,7 @@ def phone_page(browser, site_url: str, watch: PageWatch) -> Iterator:
     )
     yield page
     context.close()
-    assert not watch.other_hosts, f"requests to other hosts: {watch.other_hosts}"
-    assert not watch.console_errors, f"console errors: {watch.console_errors}"
+    _assert_clean(watch)
 
 
 @pytest.fixture

@@ -161,3 +161,14 @@ def test_an_email_address_must_be_one_usable_address(address):
 def test_ordinary_addresses_pass():
     for address in ["testy.mctestface@example.com", "o'brien+send@mail.example.co.uk", "ZOE@EXAMPLE.ORG"]:
         assert errors_of(referral(you__email=address)) == {}
+
+
+def test_the_views_forms_age_limits_are_the_services_own_facts():
+    from functions.forms.facts import facts
+
+    age = get_form("child-views").by_path()["about.age"].schema
+    assert (age["minimum"], age["maximum"]) == (facts()["age_from"], facts()["age_to"])
+    assert age["x-messages"]["maximum"] == (
+        f"This form is for children and young people aged {facts()['age_from']} to {facts()['age_to']}. "
+        f"Age must be {facts()['age_to']} or less"
+    )
