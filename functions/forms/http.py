@@ -190,6 +190,10 @@ def handle(event: dict[str, Any], services: Services) -> Response:
             else:
                 token = issue(services.settings.forms_secret)
                 response = json_response(200, {"token": token})
+        elif route.split("/", 1)[0] == "files":  # a link in the team's email, opened in a browser
+            from .file_links import handle_file_link
+
+            response = handle_file_link(event, services)
         elif form is None and extra is None:
             response = problem(404, "There is no form at this address")
         elif method != "POST":
@@ -210,7 +214,11 @@ def handle(event: dict[str, Any], services: Services) -> Response:
             500, f"Something went wrong on our side. Try again later, or call us on {facts()['phone']}"
         )
     # The route's name only, and only when it is one of ours: a path can carry anything a client chooses.
-    known = route == "token" or (route and (form_for_route(route) or _extra_route(route)))
+    known = (
+        route == "token"
+        or route.split("/", 1)[0] == "files"
+        or (route and (form_for_route(route) or _extra_route(route)))
+    )
     log.info(
         "request route=%s status=%s ms=%.1f",
         route.split("/", 1)[0] if known else "other",

@@ -35,7 +35,6 @@ from .validate import FieldError, href_for
 log = logging.getLogger("forms")
 
 POST_EXPIRES_SECONDS = 10 * 60  # a presigned POST (or a local upload target) is good for 10 minutes
-LINK_EXPIRES_SECONDS = 7 * 24 * 60 * 60  # download links in the team's email: 7 days, the most SigV4 allows
 
 
 class UploadStore(Protocol):
@@ -52,9 +51,6 @@ class UploadStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def link(self, key: str, filename: str, content_type: str) -> str:
-        """A way for the team to fetch a file too large to attach."""
-
 
 def _incoming(upload_id: str) -> str:
     return f"incoming/{uuid.UUID(upload_id)}"
@@ -62,6 +58,11 @@ def _incoming(upload_id: str) -> str:
 
 def _clean(upload_id: str) -> str:
     return f"files/{uuid.UUID(upload_id)}"
+
+
+def clean_key(upload_id: str) -> str:
+    """Where the checked, cleaned copy of an upload is kept."""
+    return _clean(upload_id)
 
 
 class LocalUploads:
@@ -129,9 +130,6 @@ class LocalUploads:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
-
-    def link(self, key: str, filename: str, content_type: str) -> str:
-        return f"saved on this computer as {self._path(key)}"
 
 
 class S3Uploads:
@@ -213,7 +211,8 @@ class S3Uploads:
         except _errors() as exc:
             raise self._fail("delete", exc) from exc
 
-    def link(self, key: str, filename: str, content_type: str) -> str:
+    def link(self, key: str, filename: str, content_type: str, seconds: int) -> str:
+        """A presigned GET, made when a link in the team's email is opened (see file_links.py)."""
         return self.s3.generate_presigned_url(
             "get_object",
             Params={
@@ -222,7 +221,7 @@ class S3Uploads:
                 "ResponseContentType": content_type,
                 "ResponseContentDisposition": f'attachment; filename="{filename}"',
             },
-            ExpiresIn=LINK_EXPIRES_SECONDS,
+            ExpiresIn=seconds,
         )
 
 
@@ -341,14 +340,12 @@ def email_files(
             total += len(data)
             lines.append(f"{filename} ({size}): attached.")
         else:
-            days = LINK_EXPIRES_SECONDS // 86400
-            link = store.link(_clean(upload_id), filename, found.content_type)
-            # On AWS the link is signed with the function's temporary credentials, which can expire before
-            # the link's own 7 days: say so, and say where the file is kept.
+            from . import file_links
+
             lines.append(
-                f"{filename} ({size}): too large to attach. Download it soon (the link stops working within "
-                f"{days} days, and can stop sooner): {link} . If it has stopped, ask the service's AWS operator "
-                f"for upload {_clean(upload_id)}, kept until the retention period ends."
+                f"{filename} ({size}): too large to attach. Download it by {file_links.expiry_text()} "
+                f"(the link works for {file_links.LINK_DAYS} days): "
+                f"{file_links.link(services.settings, upload_id, number)}"
             )
         if not found.cleanable:
             lines.append(

@@ -219,6 +219,7 @@ def test_every_form_has_its_route_and_routes_are_throttled(template: dict[str, A
             assert f"/api/{route}" in routes, name
     assert "/api/uploads" in routes
     assert routes.pop("/api/token")["Method"] == "GET"
+    assert routes.pop("/api/files/{token}")["Method"] == "GET"
     assert all(r["Method"] == "POST" and r["RouteSettings"]["ThrottlingRateLimit"] for r in routes.values())
     api = template["Resources"]["HttpApi"]["Properties"]
     assert api["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0

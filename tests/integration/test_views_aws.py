@@ -196,7 +196,7 @@ def test_each_objects_real_size_and_type_are_checked_not_the_policy(stack: Stack
     assert listing.get("KeyCount", 0) == 0
 
 
-def test_files_over_10_mb_in_all_are_linked_for_7_days_not_attached(stack: Stack) -> None:
+def test_files_over_10_mb_in_all_are_linked_for_7_days_through_our_own_address(stack: Stack) -> None:
     services = stack.services()
     small, large = wav(1), wav(70)  # about 88 KB and 6 MB
     ids = [upload(services, large), upload(services, large), upload(services, small)]
@@ -208,10 +208,22 @@ def test_files_over_10_mb_in_all_are_linked_for_7_days_not_attached(stack: Stack
     assert names == ["recording-1.wav", "recording-3.wav"]
     text = email.get_body(preferencelist=("plain",)).get_content()
     assert "MEDIATOR ONLY" not in text
-    link = next(line for line in text.splitlines() if line.startswith("recording-2.wav"))
-    url = re.search(r"https?://\S+", link).group(0)
+    line = next(line for line in text.splitlines() if line.startswith("recording-2.wav"))
+    assert "works for 7 days" in line
+    link = re.search(r"https?://\S+", line).group(0)
+    # The email links to our own address, whose token lasts 7 days whatever signed it; opening it redirects to
+    # a presigned GET made then, signed by the function that opens it and good for 5 minutes.
+    assert link.startswith(services.settings.site_url + "api/files/")
+    path = urlsplit(link).path
+    opened = handle(
+        {"rawPath": path, "headers": {}, "requestContext": {"http": {"method": "GET", "path": path}}},
+        services,
+    )
+    assert opened["statusCode"] == 302
+    url = opened["headers"]["Location"]
     query = parse_qs(urlsplit(url).query)
-    assert query["X-Amz-Expires"] == ["604800"]
+    assert query["X-Amz-Expires"] == ["300"]
     assert urlsplit(url).path.endswith(f"/files/{ids[1]}")
+    assert 'filename="recording-2.wav"' in query["response-content-disposition"][0]
     with urllib.request.urlopen(url, timeout=30) as response:
         assert response.read()[:4] == b"RIFF"

@@ -107,6 +107,10 @@ def _form_path(name: str) -> dict[str, Any]:
     }
 
 
+def _page(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def build() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -140,6 +144,32 @@ def build() -> dict[str, Any]:
                             },
                         },
                         **_problems(400, 403, 405, 413, 415, 429),
+                    },
+                }
+            },
+            "/api/files/{token}": {
+                "get": {
+                    "operationId": "file-link",
+                    "summary": "Open a link from the team's email to a file too large to attach (good for 7 days)",
+                    "parameters": [
+                        {
+                            "name": "token",
+                            "in": "path",
+                            "required": True,
+                            "description": "<upload id>.<file number>.<expiry, seconds since 1970>.<signature>",
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The file, as an attachment (the local server)",
+                            "content": {"application/octet-stream": {}},
+                        },
+                        "302": {"description": "On AWS: to a presigned GET of the file, good for 5 minutes"},
+                        "404": _page("The token is not ours, or the file is no longer kept"),
+                        "405": _problems(405)["405"],
+                        "410": _page("The link is more than 7 days old"),
+                        "429": _problems(429)["429"],
                     },
                 }
             },

@@ -1,0 +1,129 @@
+"""Links in the team's email to files too large to attach: signed, good for 7 days, and opened on our own server."""
+
+from __future__ import annotations
+
+import base64
+import io
+import stat
+import time
+import uuid
+import wave
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.forms import file_links
+from functions.forms.config import from_env
+from functions.forms.http import handle
+from functions.forms.service import local_services
+from functions.forms.uploads import clean_key, keep, store_for
+
+DAY = 86400
+
+
+@pytest.fixture
+def services(tmp_path: Path):
+    config = from_env(
+        {"VAR_DIR": str(tmp_path / "var"), "SITE_URL": "http://127.0.0.1:8000/", "SITE_DIR": ""}
+    )
+    return local_services(config)
+
+
+def wav() -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x01\x00" * 800)
+    return buffer.getvalue()
+
+
+def get(services, url: str, method: str = "GET") -> dict[str, Any]:
+    path = url.removeprefix(services.settings.site_url.rstrip("/"))
+    return handle(
+        {"rawPath": path, "headers": {}, "requestContext": {"http": {"method": method, "path": path}}},
+        services,
+    )
+
+
+def test_a_link_opens_the_cleaned_file_under_its_email_name(services):
+    upload_id = keep(store_for(services), wav())
+    url = file_links.link(services.settings, upload_id, 2)
+    assert url.startswith("http://127.0.0.1:8000/api/files/")
+    assert upload_id in url  # the id, never the name the family's file had
+    response = get(services, url)
+    assert response["statusCode"] == 200
+    assert response["headers"]["Content-Type"] == "audio/wav"
+    assert response["headers"]["Content-Disposition"] == 'attachment; filename="recording-2.wav"'
+    assert base64.b64decode(response["body"])[:4] == b"RIFF"
+
+
+def test_a_link_works_for_7_days_then_says_it_has_stopped(services):
+    upload_id = keep(store_for(services), wav())
+    settings = services.settings
+    six_days_ago = time.time() - 6 * DAY
+    assert file_links.read_token(settings, file_links.make_token(settings, upload_id, 1, six_days_ago)) == (
+        upload_id,
+        1,
+    )
+    old = file_links.make_token(settings, upload_id, 1, time.time() - 7 * DAY - 60)
+    with pytest.raises(file_links.Expired):
+        file_links.read_token(settings, old)
+    response = get(services, f"{settings.site_url}api/files/{old}")
+    assert response["statusCode"] == 410
+    assert "stopped working" in response["body"]
+    assert clean_key(upload_id) in response["body"]  # what to ask the operator for
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # the signature
+        lambda t: t.replace(".1.", ".2.", 1),  # another file number
+        lambda t: ".".join([t.split(".")[0], "1", str(int(t.split(".")[2]) + DAY), t.split(".")[3]]),  # later
+        lambda t: str(uuid.uuid4()) + t[36:],  # another upload
+        lambda t: t[:20],
+        lambda t: "",
+    ],
+)
+def test_a_changed_or_cut_link_is_refused(services, change):
+    upload_id = keep(store_for(services), wav())
+    token = file_links.make_token(services.settings, upload_id, 1)
+    changed = change(token)
+    assert changed != token
+    with pytest.raises(file_links.BadToken):
+        file_links.read_token(services.settings, changed)
+    response = get(services, f"{services.settings.site_url}api/files/{changed}")
+    assert response["statusCode"] == 404
+    assert "RIFF" not in response["body"]
+
+
+def test_a_file_deleted_by_retention_says_so_and_other_methods_are_refused(services, tmp_path):
+    upload_id = keep(store_for(services), wav())
+    url = file_links.link(services.settings, upload_id, 1)
+    assert get(services, url, "POST")["statusCode"] == 405
+    (tmp_path / "var" / "uploads" / clean_key(upload_id)).unlink()
+    response = get(services, url)
+    assert response["statusCode"] == 404
+    assert "no longer kept" in response["body"]
+
+
+def test_the_local_key_is_kept_privately_so_links_outlive_the_process(services, tmp_path):
+    upload_id = keep(store_for(services), wav())
+    token = file_links.make_token(services.settings, upload_id, 1)
+    key_file = tmp_path / "var" / "file-links.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # Another process (make send-pending) with the same var/ folder reads the same key.
+    again = from_env({"VAR_DIR": str(tmp_path / "var"), "SITE_URL": "http://127.0.0.1:8000/", "SITE_DIR": ""})
+    assert file_links.read_token(again, token) == (upload_id, 1)
+    # With FORMS_SECRET set (on AWS), that key signs instead, and a locally signed link does not pass.
+    aws = from_env({"VAR_DIR": str(tmp_path / "var"), "FORMS_SECRET": "s3cret-for-tests", "SITE_DIR": ""})
+    with pytest.raises(file_links.BadToken):
+        file_links.read_token(aws, token)
+
+
+def test_the_expiry_is_given_as_a_date():
+    now = 1_795_000_000  # 18 November 2026, 11:06 UTC, a made-up moment
+    assert file_links.expiry_text(now) == "25 November 2026"
