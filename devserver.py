@@ -58,8 +58,8 @@ def _problem(text: str) -> bytes:
 
 def make_handler(site_dir: Path, own_services=None):
     """The request handler; `own_services` (tests) instead of this process's services."""
-    from functions.forms.confirmation import fill, values_from_query
     from functions.forms.http import handle
+    from functions.forms.sent_page import page_for
     from functions.forms.service import services as process_services
 
     def services():
@@ -126,7 +126,12 @@ def make_handler(site_dir: Path, own_services=None):
             data = (
                 base64.b64decode(payload) if response.get("isBase64Encoded") else str(payload).encode("utf-8")
             )
-            self._send(response["statusCode"], dict(response.get("headers", {})), data)
+            headers = dict(response.get("headers", {}))
+            content_type = headers.get("Content-Type", "")
+            if compressible(content_type, data) and "gzip" in self.headers.get("Accept-Encoding", ""):
+                data = gzip.compress(data, compresslevel=6, mtime=0)  # not cached: answers carry references
+                headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+            self._send(response["statusCode"], headers, data)
 
         def _static(self) -> None:
             parts = urlsplit(self.path)
@@ -151,12 +156,6 @@ def make_handler(site_dir: Path, own_services=None):
                 "application/json",
             }:
                 content_type += "; charset=utf-8"
-            if (
-                target.name == "index.html"
-                and parts.query
-                and "data-kids-fill" in (text := data.decode("utf-8"))
-            ):
-                data = fill(text, values_from_query(dict(parse_qsl(parts.query)))).encode("utf-8")
             cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
             headers = {"Content-Type": content_type, "Cache-Control": cache, "Vary": "Accept-Encoding"}
             if compressible(content_type, data) and "gzip" in self.headers.get("Accept-Encoding", ""):
@@ -166,7 +165,9 @@ def make_handler(site_dir: Path, own_services=None):
 
         def _dispatch(self) -> None:
             try:
-                if urlsplit(self.path).path.startswith("/api/"):
+                path = urlsplit(self.path).path
+                # The API, and the confirmation pages, which the API fills in (as CloudFront sends them on AWS).
+                if path.startswith("/api/") or (self.command in {"GET", "HEAD"} and page_for(path)):
                     self._api()
                 elif self.command in {"GET", "HEAD"}:
                     self._static()

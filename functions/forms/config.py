@@ -31,6 +31,8 @@ class Settings:
     throttle_burst: int = 0
     # `make serve` only: submissions, emails and uploads older than this are deleted (retention.py).
     local_retention_days: int = 30
+    # AWS: the bucket the site is served from (confirmation pages are filled in from it, sent_page.py).
+    site_bucket: str = ""
 
     @property
     def allowed_origin(self) -> str:
@@ -68,6 +70,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         throttle_per_minute=int(env.get("THROTTLE_PER_MINUTE", 300 if backend == "local" else 0)),
         throttle_burst=int(env.get("THROTTLE_BURST", 100 if backend == "local" else 0)),
         local_retention_days=int(env.get("LOCAL_RETENTION_DAYS", 30)),
+        site_bucket=env.get("SITE_BUCKET", ""),
     )
 
 

@@ -17,6 +17,7 @@ from .page import form_page_with_errors
 from .parse import Parsed, ParseError, parse_form, parse_json, parse_multipart_form
 from .ports import StorageError
 from .schemas import Form, form_for_route, get_form
+from .sent_page import handle_sent_page, page_for
 from .service import Services, submit
 from .spam import issue
 from .throttle import for_services
@@ -169,6 +170,7 @@ def handle(event: dict[str, Any], services: Services) -> Response:
     method = str(http.get("method", "GET")).upper()
     path = str(event.get("rawPath") or http.get("path") or "")
     route = path.removeprefix("/api/").strip("/") if path.startswith("/api/") else ""
+    sent_page = not route and page_for(path, services.settings.site_path) is not None
     response: Response
     try:
         form = form_for_route(route) if route else None
@@ -190,6 +192,8 @@ def handle(event: dict[str, Any], services: Services) -> Response:
             else:
                 token = issue(services.settings.forms_secret)
                 response = json_response(200, {"token": token})
+        elif sent_page:  # a confirmation page, filled in for families without JavaScript
+            response = handle_sent_page(event, services)
         elif route.split("/", 1)[0] == "files":  # a link in the team's email, opened in a browser
             from .file_links import handle_file_link
 
@@ -221,7 +225,7 @@ def handle(event: dict[str, Any], services: Services) -> Response:
     )
     log.info(
         "request route=%s status=%s ms=%.1f",
-        route.split("/", 1)[0] if known else "other",
+        "sent-page" if sent_page else route.split("/", 1)[0] if known else "other",
         response["statusCode"],
         (time.perf_counter() - started) * 1000,
     )

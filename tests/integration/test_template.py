@@ -220,6 +220,7 @@ def test_every_form_has_its_route_and_routes_are_throttled(template: dict[str, A
     assert "/api/uploads" in routes
     assert routes.pop("/api/token")["Method"] == "GET"
     assert routes.pop("/api/files/{token}")["Method"] == "GET"
+    assert routes.pop("/forms/{proxy+}")["Method"] == routes.pop("/{lang}/forms/{proxy+}")["Method"] == "GET"
     assert all(r["Method"] == "POST" and r["RouteSettings"]["ThrottlingRateLimit"] for r in routes.values())
     api = template["Resources"]["HttpApi"]["Properties"]
     assert api["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
@@ -304,3 +305,29 @@ def test_the_build_is_a_makefile_that_takes_the_schemas_from_the_top_of_the_repo
         assert function["Metadata"]["BuildMethod"] == "makefile", name
         assert f"build-{name}" in (ROOT / "functions" / "Makefile").read_text()
     assert not list(Path(ROOT / "functions").rglob("*.schema.json"))  # one committed copy only
+
+
+def test_confirmation_pages_go_to_the_forms_function_uncached(template: dict[str, Any]) -> None:
+    """CloudFront sends every form's confirmation page, in every language, to the API, which fills it in."""
+    from functions.forms.sent_page import confirmation_pages
+
+    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    behaviours = distribution["CacheBehaviors"]
+
+    def behaviour_for(path: str) -> dict[str, Any]:
+        for behaviour in behaviours:  # CloudFront takes the first matching pattern; * matches any characters
+            if re.fullmatch(re.escape(behaviour["PathPattern"]).replace(r"\*", ".*"), path):
+                return behaviour
+        return distribution["DefaultCacheBehavior"]
+
+    pages = confirmation_pages()
+    assert "/forms/referral-sent/" in pages and "/pl/forms/referral-sent/" in pages
+    for path in pages:
+        behaviour = behaviour_for(path)
+        assert behaviour["TargetOriginId"] == "api", path
+        assert behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", path  # CachingDisabled
+    for path in ("/forms/referral/", "/pl/forms/referral/", "/", "/assets/stylesheets/main.css"):
+        assert behaviour_for(path)["TargetOriginId"] == "site", path
+    role = template["Resources"]["FormsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    (reads,) = [s for s in role if s["Sid"] == "ReadConfirmationPagesToFillIn"]
+    assert reads["Action"] == "s3:GetObject"

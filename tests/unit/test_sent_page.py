@@ -1,0 +1,90 @@
+"""Confirmation pages filled in on the server: the reference and dates for families without JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.forms.config import from_env
+from functions.forms.http import handle
+from functions.forms.service import local_services
+from functions.forms.sent_page import confirmation_pages
+
+PAGE = """<!doctype html><html lang="en"><head><title>Sent</title></head><body>
+<p>Your reference number is</p>
+<p class="kids-panel__reference" data-kids-fill="reference">in the email we send you</p>
+<div data-kids-needs="contact_by" hidden><p>Contact us by <strong data-kids-fill="contact_by"></strong>.</p></div>
+</body></html>"""
+
+
+@pytest.fixture
+def services(tmp_path: Path):
+    site = tmp_path / "site"
+    for page in ("forms/referral-sent/", "pl/forms/referral-sent/", "forms/child-views-sent/"):
+        (site / page).mkdir(parents=True)
+        (site / page / "index.html").write_text(PAGE, encoding="utf-8")
+    config = from_env({"VAR_DIR": str(tmp_path / "var"), "SITE_DIR": str(site)})
+    return local_services(config)
+
+
+def get(services, path: str, query: dict[str, str], method: str = "GET") -> dict[str, Any]:
+    event = {
+        "rawPath": path,
+        "queryStringParameters": query,
+        "headers": {},
+        "requestContext": {"http": {"method": method, "path": path, "sourceIp": "127.0.0.1"}},
+    }
+    return handle(event, services)
+
+
+def test_the_reference_and_dates_are_filled_in_and_their_block_shown(services):
+    response = get(services, "/forms/referral-sent/", {"reference": "ABCDEFGH", "letter_date": "2026-11-02"})
+    assert response["statusCode"] == 200
+    assert response["headers"]["Cache-Control"] == "no-store"
+    body = response["body"]
+    assert 'data-kids-fill="reference">ABCDEFGH</p>' in body
+    assert "in the email we send you" not in body
+    assert 'data-kids-needs="contact_by">' in body  # no longer hidden
+    assert "Saturday 2 January 2027" in body  # 2 months after the letter
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"reference": "<script>alert(1)</script>"},
+        {"reference": "abcdefgh"},
+        {"reference": "ABCDEFGH1"},
+        {"letter_date": "2026-02-30"},
+        {},
+    ],
+)
+def test_anything_but_a_well_formed_reference_or_real_date_leaves_the_page_as_built(services, query):
+    response = get(services, "/forms/referral-sent/", query)
+    assert response["statusCode"] == 200
+    assert "in the email we send you" in response["body"]
+    assert "<script>alert" not in response["body"]
+    assert 'data-kids-needs="contact_by" hidden' in response["body"]
+
+
+def test_translated_pages_are_filled_too_and_only_where_the_form_is_translated(services):
+    assert "/pl/forms/referral-sent/" in confirmation_pages()
+    assert "/pl/forms/child-views-sent/" not in confirmation_pages()  # the views form is in English only
+    response = get(services, "/pl/forms/referral-sent/", {"reference": "ABCDEFGH"})
+    assert ">ABCDEFGH</p>" in response["body"]
+    assert get(services, "/pl/forms/child-views-sent/", {"reference": "ABCDEFGH"})["statusCode"] == 404
+
+
+def test_the_reference_is_given_even_when_the_built_page_cannot_be_read(services, tmp_path):
+    (tmp_path / "site" / "forms" / "child-views-sent" / "index.html").unlink()
+    response = get(services, "/forms/child-views-sent/", {"reference": "ABCDEFGH"})
+    assert response["statusCode"] == 200
+    assert "Your reference number is ABCDEFGH." in response["body"]
+
+
+def test_only_get_and_head(services):
+    assert get(services, "/forms/referral-sent/", {}, "HEAD")["statusCode"] == 200
+    response = get(services, "/forms/referral-sent/", {}, "POST")
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "GET, HEAD"
