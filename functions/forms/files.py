@@ -1,14 +1,37 @@
 """Children's drawings and recordings: what a file really is (from its first bytes), the limits, and clean copies.
 
 The type is judged from the content (magic bytes), never from the file's name or what the browser claims.
-Photos of drawings (JPEG, PNG) are decoded and re-encoded with Pillow, so EXIF and every other metadata block
-(GPS location above all, camera, dates, text chunks, ICC profile) is left behind; the picture is turned the right
-way up first, since its EXIF orientation goes too.
+Each kind of file says how far its hidden details (metadata) are removed, in `FileType.cleaning`; the team's
+email warns about every file that may still hold some (see `uploads.email_files`). Every library below is
+imported only when a file of its kind arrives, so a handler's cold start does not pay for it.
 
-Not cleaned, and said so wherever the file is shown to the team:
-- HEIC/HEIF photos: Pillow cannot open them without a plugin we do not ship. They are accepted as they are and
-  may still carry the phone's EXIF data, including a GPS location.
-- PDFs, recordings and videos: kept as they are (a PDF may name its author; a phone video may hold a location).
+All removed ("all"):
+- JPEG and PNG photos: decoded and saved again with Pillow, so EXIF and every other metadata block (GPS location
+  above all, camera, dates, text chunks, ICC profile) is left behind; the picture is turned the right way up
+  first, since its EXIF orientation goes too.
+- HEIC/HEIF photos (an iPhone's usual format): decoded with pillow-heif (libheif turns them upright from the
+  file's own rotation boxes) and saved as a plain JPEG with Pillow, with no EXIF, XMP, ICC profile, depth map or
+  thumbnail. The clean copy is a JPEG from then on (the team can open a JPEG on any computer).
+- PDFs: pypdf copies the pages alone into a new file. Left behind: the document information (author, title,
+  dates, the program that made it), XMP metadata (of the document, of pages and of images), annotations (links,
+  notes, form fields, attached files, sounds and films), JavaScript and open actions, outlines, page thumbnails
+  and programs' private data. A JPEG photo inside a page that carries EXIF or XMP (a location, say) is decoded
+  and saved again without it. Still kept: the text and drawings of each page, fonts (with their names) and colour
+  profiles; a CMYK or JPEG 2000 picture inside a page keeps whatever metadata it has (rare from phones and
+  scanners). Answers typed into a PDF form's boxes are annotations, so they go too.
+- MP3 and AAC recordings: mutagen removes ID3 (v1 and v2) and APEv2 tags: titles, names, dates, comments, pictures.
+- WAV recordings: the sound (PCM) is copied into a new WAV file with Python's own `wave` module, so every chunk
+  but the format and the sound itself (LIST/INFO, bext, iXML, ID3...) is left behind.
+
+Some removed ("some"), and said so in the team's email:
+- M4A, MP4 and MOV: mutagen removes the iTunes-style tags (moov/udta/meta/ilst: title, artist, date, comment,
+  and the place name a phone's voice recorder may use as a title), but not a location stored elsewhere in the
+  file: the QuickTime/MP4 `©xyz` atom in moov/udta (where Android phones put GPS) and Apple's moov/meta keys
+  (where iPhones put it) stay. No well-kept pure-Python library rewrites those.
+
+None removed ("none"), and said so: WebM recordings (no well-kept pure-Python library edits their tags).
+
+A file that the library cannot open is refused (FileRefused), never kept half-cleaned.
 """
 
 from __future__ import annotations
@@ -17,6 +40,8 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
+from struct import error as struct_error
+from typing import Any
 
 MAX_FILES = 3
 MAX_BYTES = 20 * 1024 * 1024  # each file, uploaded straight to storage
@@ -96,25 +121,31 @@ class FileType:
     content_type: str
     extension: str
     kind: str  # "drawing" or "recording"
+    cleaning: str = "none"  # how far hidden details are removed: "all", "some" or "none" (see above)
 
     @property
     def cleanable(self) -> bool:
-        """Whether metadata is removed from this kind of file (JPEG and PNG only)."""
-        return self.content_type in {"image/jpeg", "image/png"}
+        """Whether every hidden detail we know of is removed from this kind of file (no warning in the email)."""
+        return self.cleaning == "all"
+
+    @property
+    def processed(self) -> bool:
+        """Whether a clean copy is made (read, cleaned, written), rather than the file kept as it is."""
+        return self.cleaning != "none"
 
 
-JPEG = FileType("image/jpeg", "jpg", "drawing")
-PNG = FileType("image/png", "png", "drawing")
-HEIC = FileType("image/heic", "heic", "drawing")
-HEIF = FileType("image/heif", "heif", "drawing")
-PDF = FileType("application/pdf", "pdf", "drawing")
-MP3 = FileType("audio/mpeg", "mp3", "recording")
-AAC = FileType("audio/aac", "aac", "recording")
-M4A = FileType("audio/mp4", "m4a", "recording")
-WAV = FileType("audio/wav", "wav", "recording")
-MP4 = FileType("video/mp4", "mp4", "recording")
-WEBM = FileType("video/webm", "webm", "recording")
-MOV = FileType("video/quicktime", "mov", "recording")
+JPEG = FileType("image/jpeg", "jpg", "drawing", "all")
+PNG = FileType("image/png", "png", "drawing", "all")
+HEIC = FileType("image/heic", "heic", "drawing", "all")  # kept as a JPEG
+HEIF = FileType("image/heif", "heif", "drawing", "all")  # kept as a JPEG
+PDF = FileType("application/pdf", "pdf", "drawing", "all")
+MP3 = FileType("audio/mpeg", "mp3", "recording", "all")
+AAC = FileType("audio/aac", "aac", "recording", "all")
+M4A = FileType("audio/mp4", "m4a", "recording", "some")
+WAV = FileType("audio/wav", "wav", "recording", "all")
+MP4 = FileType("video/mp4", "mp4", "recording", "some")
+WEBM = FileType("video/webm", "webm", "recording", "none")
+MOV = FileType("video/quicktime", "mov", "recording", "some")
 BY_CONTENT_TYPE = {
     t.content_type: t for t in (JPEG, PNG, HEIC, HEIF, PDF, MP3, AAC, M4A, WAV, MP4, WEBM, MOV)
 }
@@ -196,16 +227,55 @@ def judge(data: bytes, limit: int = MAX_BYTES) -> FileType:
     return found
 
 
+_PICTURE_BROKEN = "The picture could not be opened. Choose another file"
+_PICTURE_TOO_BIG = "The picture is too big. Take a smaller photo and try again"
+_PDF_BROKEN = "The PDF could not be opened. Choose another file"
+_RECORDING_BROKEN = "The recording could not be opened. Choose another file"
+
+
 def strip_metadata(data: bytes, found: FileType) -> bytes:
-    """A JPEG or PNG decoded and saved again with no metadata; other types come back unchanged (see above)."""
-    if not found.cleanable:
-        return data
+    """A copy without the hidden details `found.cleaning` promises to remove ("none": the same bytes back).
+
+    A HEIC/HEIF comes back as a JPEG. A file the library cannot open is refused (FileRefused), except an M4A, MP4
+    or MOV that mutagen cannot read, which comes back as it is (its email warning says so either way).
+    """
+    if found in (JPEG, PNG):
+        return _clean_picture(data, found)
+    if found in (HEIC, HEIF):
+        return _clean_heif(data)
+    if found is PDF:
+        return _clean_pdf(data)
+    if found in (MP3, AAC):
+        return _clean_mpeg_audio(data)
+    if found is WAV:
+        return _clean_wav(data)
+    if found in (M4A, MP4, MOV):
+        return _clean_iso_media(data)
+    return data
+
+
+def clean_copy(data: bytes, found: FileType) -> tuple[bytes, FileType]:
+    """The clean copy and what it is now, judged again from its content (a HEIC is now a JPEG; an AAC stream that
+    came behind an ID3 tag is now an AAC). The copy must still be a file we take, within the size limit."""
+    clean = strip_metadata(data, found)
+    now = sniff(clean[:SNIFF_BYTES])
+    if now is None:  # an ID3 tag in front of something that is not sound, say
+        raise FileRefused(f"The selected file must be a {TYPE_NAMES}")
+    if len(clean) > MAX_BYTES:
+        raise FileRefused(
+            f"The file is too big once checked. Choose a file smaller than {MAX_BYTES // 2**20} MB"
+        )
+    return clean, now
+
+
+def _clean_picture(data: bytes, found: FileType) -> bytes:
+    """A JPEG or PNG decoded and saved again with Pillow, upright, with no metadata."""
     from PIL import Image, ImageOps
 
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise FileRefused("The picture is too big. Take a smaller photo and try again")
+                raise FileRefused(_PICTURE_TOO_BIG)
             image.load()
             upright = ImageOps.exif_transpose(image) or image
             keep = {k: v for k, v in image.info.items() if k == "transparency"}
@@ -213,7 +283,7 @@ def strip_metadata(data: bytes, found: FileType) -> bytes:
     except FileRefused:
         raise
     except Exception as exc:  # Pillow raises many kinds for a broken or hostile file
-        raise FileRefused("The picture could not be opened. Choose another file") from exc
+        raise FileRefused(_PICTURE_BROKEN) from exc
     clean.info = keep
     out = io.BytesIO()
     if found is JPEG:
@@ -222,6 +292,203 @@ def strip_metadata(data: bytes, found: FileType) -> bytes:
         clean.save(out, "JPEG", quality=90, optimize=True)
     else:
         clean.save(out, "PNG", optimize=True, **keep)
+    return out.getvalue()
+
+
+def _clean_heif(data: bytes) -> bytes:
+    """A HEIC/HEIF photo's main picture, decoded with pillow-heif and saved as a JPEG with nothing else in it.
+
+    libheif turns the picture upright from the file's own rotation and mirror boxes (irot, imir) while decoding, and
+    pillow-heif then sets the EXIF orientation to 1, so it is not turned twice. Only the main picture is decoded:
+    thumbnails, depth maps, other pictures of a burst, EXIF, XMP and colour profiles are all left behind (a
+    wide-colour photo's colours may look a little flatter without its profile).
+    """
+    import pillow_heif
+    from PIL import Image
+
+    try:
+        heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
+        width, height = heif.size  # from the file's boxes: nothing is decoded yet
+        if width * height > MAX_PIXELS:
+            raise FileRefused(_PICTURE_TOO_BIG)
+        image = heif.to_pillow()
+        del heif
+        if "A" in image.mode or "a" in image.mode:  # see-through: put on white paper (JPEG has no alpha)
+            rgba = image.convert("RGBA")
+            picture = Image.new("RGB", rgba.size, "white")
+            picture.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            picture = image if image.mode in {"RGB", "L"} else image.convert("RGB")
+    except FileRefused:
+        raise
+    except Exception as exc:  # ValueError, EOFError, SyntaxError, RuntimeError or OSError for a broken file
+        raise FileRefused(_PICTURE_BROKEN) from exc
+    picture.info = {}  # Pillow would write the EXIF, XMP, comment or colour profile found here into the JPEG
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=90)
+    if out.tell() > MAX_BYTES:  # a very large, grainy photo: a smaller copy still shows the drawing well
+        picture.thumbnail((4096, 4096))
+        picture.info = {}
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+# A PDF: limits, and what a page keeps. Every other page entry (annotations, actions, metadata, thumbnails,
+# programs' private data, last-modified dates, article beads, structure links) is left behind.
+MAX_PDF_PAGES = 50  # a child's views fit in far fewer; each page costs time to check
+# Photos with EXIF or XMP inside one PDF, decoded and saved again: their pixels all together.
+MAX_PDF_PHOTO_PIXELS = MAX_PIXELS
+_PDF_PAGE_KEEPS = frozenset(
+    "/Type /Contents /Resources /MediaBox /CropBox /BleedBox /TrimBox /ArtBox /Rotate /UserUnit /Group".split()
+)
+_PDF_XOBJECT_DROPS = ("/Metadata", "/PieceInfo", "/LastModified")
+_PDF_PHOTO_KEEPS_FROM_OLD = ("/ColorSpace", "/Decode", "/SMask", "/Mask", "/Interpolate", "/Intent", "/OC")
+# JPEG segments with no personal details: JFIF, the colour profile, Adobe's colour transform.
+_JPEG_SEGMENTS_KEPT = {"APP0", "APP2", "APP14"}
+
+
+def _clean_pdf(data: bytes) -> bytes:
+    """The pages alone, copied by pypdf into a new PDF with no document information and no XMP (see above)."""
+    import logging
+
+    # pypdf's warnings can quote a piece of the file: never let them reach our logs.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileRefused("The PDF has a password. Save a copy without a password and try again")
+        pages = reader.pages
+        if not 1 <= len(pages) <= MAX_PDF_PAGES:
+            raise FileRefused(
+                f"The PDF must have {MAX_PDF_PAGES} pages or fewer"
+                if len(pages) > MAX_PDF_PAGES
+                else _PDF_BROKEN
+            )
+        writer = PdfWriter()
+        budget = [MAX_PDF_PHOTO_PIXELS]
+        for page in pages:
+            copied = writer.add_page(page, excluded_keys=[k for k in page if k not in _PDF_PAGE_KEEPS])
+            for path, xobject in _pdf_xobjects(copied):
+                for key in _PDF_XOBJECT_DROPS:
+                    xobject.pop(key, None)
+                if xobject.get("/Subtype") == "/Image":
+                    _clean_pdf_photo(copied, path, xobject, budget)
+        writer.metadata = None  # no document information dictionary at all (pypdf would add its name)
+        out = io.BytesIO()
+        writer.write(out)
+    except FileRefused:
+        raise
+    except Exception as exc:  # pypdf raises many kinds (RecursionError too) for a broken or hostile PDF
+        raise FileRefused(_PDF_BROKEN) from exc
+    return out.getvalue()
+
+
+def _pdf_xobjects(page: Any) -> list[tuple[list[str], Any]]:
+    """Every image and form XObject a page draws, with its path of names (through forms), each once."""
+    found: list[tuple[list[str], Any]] = []
+    seen: set[int] = set()
+
+    def walk(holder: Any, path: list[str]) -> None:
+        resources = holder.get("/Resources")
+        resources = resources.get_object() if resources is not None else None
+        xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+        xobjects = xobjects.get_object() if xobjects is not None else None
+        if not hasattr(xobjects, "items") or len(path) > 8:
+            return
+        for name, reference in xobjects.items():
+            xobject = reference.get_object()
+            if not hasattr(xobject, "get") or id(xobject) in seen:
+                continue
+            seen.add(id(xobject))
+            found.append(([*path, name], xobject))
+            if xobject.get("/Subtype") == "/Form":
+                walk(xobject, [*path, name])
+
+    walk(page, [])
+    return found
+
+
+def _clean_pdf_photo(page: Any, path: list[str], xobject: Any, budget: list[int]) -> None:
+    """A JPEG inside a page that carries EXIF, XMP or other personal segments: decoded and saved again without them.
+
+    Only greyscale and RGB JPEGs (what phones and scanners make); a CMYK or JPEG 2000 picture is kept as it is.
+    """
+    filters = xobject.get("/Filter")
+    if filters != "/DCTDecode" and list(filters or []) != ["/DCTDecode"]:
+        return
+    from PIL import Image
+    from pypdf.generic import NameObject
+
+    with Image.open(io.BytesIO(xobject.get_data())) as photo:
+        segments = {marker for marker, _ in getattr(photo, "applist", [])}
+        if not (segments - _JPEG_SEGMENTS_KEPT or "comment" in photo.info) or photo.mode not in {"RGB", "L"}:
+            return
+        budget[0] -= photo.width * photo.height
+        if budget[0] < 0:
+            raise FileRefused("The PDF has too many photos in it. Send the photos on their own")
+        photo.load()
+        clean = photo.copy()
+    clean.info = {}
+    old = dict(xobject)
+    image_file = page.images[path[0] if len(path) == 1 else tuple(path)]
+    image_file.replace(clean, quality=90)  # pypdf's own way: a new image object in place of the old one
+    new = image_file.indirect_reference.get_object()
+    for key in _PDF_PHOTO_KEEPS_FROM_OLD:
+        if key in old:
+            new[NameObject(key)] = old[key]
+
+
+def _clean_mpeg_audio(data: bytes) -> bytes:
+    """An MP3 or AAC stream without its ID3 (v1 and v2) and APEv2 tags, removed by mutagen."""
+    from mutagen import MutagenError
+    from mutagen.apev2 import delete as delete_ape
+    from mutagen.id3 import delete as delete_id3
+
+    out = io.BytesIO(data)
+    try:
+        for _ in range(8):  # some taggers leave two or more ID3 tags one after another
+            out.seek(0, io.SEEK_END)
+            before = out.tell()
+            delete_id3(out)
+            delete_ape(out)
+            out.seek(0, io.SEEK_END)
+            if out.tell() == before:
+                break
+    except (MutagenError, ValueError, OSError) as exc:
+        raise FileRefused(_RECORDING_BROKEN) from exc
+    return out.getvalue()
+
+
+def _clean_wav(data: bytes) -> bytes:
+    """A WAV's sound copied into a new WAV with the standard library: only the format and the sound go across."""
+    import wave
+
+    try:
+        with wave.open(io.BytesIO(data), "rb") as source:
+            params = source.getparams()
+            frames = source.readframes(params.nframes)
+        out = io.BytesIO()
+        with wave.open(out, "wb") as target:
+            target.setparams(params)
+            target.writeframes(frames)
+    except (wave.Error, EOFError, ValueError, OSError) as exc:  # not PCM sound, or broken
+        raise FileRefused(_RECORDING_BROKEN) from exc
+    return out.getvalue()
+
+
+def _clean_iso_media(data: bytes) -> bytes:
+    """An M4A, MP4 or MOV without its iTunes-style tags (mutagen); the same bytes when mutagen cannot read it."""
+    from mutagen import MutagenError
+    from mutagen.mp4 import delete
+
+    out = io.BytesIO(data)
+    try:
+        delete(out)
+    except (MutagenError, ValueError, OSError, struct_error):
+        return data
     return out.getvalue()
 
 

@@ -255,15 +255,21 @@ def accept(store: UploadStore, upload_id: str) -> dict[str, Any]:
     found = f.sniff(store.read(_incoming(upload_id), first=f.SNIFF_BYTES))
     if found is None:
         raise f.FileRefused(f"The selected file must be a {f.TYPE_NAMES}")
-    if found.cleanable:
+    if found.processed:
         data = store.read(_incoming(upload_id))
         f.check_size(len(data))
-        clean = f.strip_metadata(data, found)
+        clean, found = f.clean_copy(data, found)  # a HEIC is kept as a JPEG: `found` says what is kept
         store.write(_clean(upload_id), clean, found.content_type)
         size = len(clean)
     else:
         store.copy(_incoming(upload_id), _clean(upload_id))
-    info = {"content_type": found.content_type, "kind": found.kind, "size": size, "cleaned": found.cleanable}
+    info = {
+        "content_type": found.content_type,
+        "kind": found.kind,
+        "size": size,
+        "cleaned": found.cleanable,
+        "cleaning": found.cleaning,
+    }
     store.write(info_key, json.dumps(info).encode(), "application/json")
     store.delete(_incoming(upload_id))
     return info
@@ -347,7 +353,19 @@ def email_files(
                 f"(the link works for {file_links.LINK_DAYS} days): "
                 f"{file_links.link(services.settings, upload_id, number)}"
             )
-        if not found.cleanable:
+        # What was done to this very file (kept beside it when it was checked); a file kept before its kind
+        # was cleaned has no "cleaning" and counts as not cleaned unless it was.
+        try:
+            kept = json.loads(store.read(_clean(upload_id) + ".json"))
+        except (StorageError, ValueError):
+            kept = {}
+        cleaning = kept.get("cleaning") or ("all" if kept.get("cleaned") else "none")
+        if cleaning == "some":
+            lines.append(
+                f"{filename}: hidden details in this kind of file (which can include where it was made) may not "
+                "all have been removed. Do not pass it on as it is."
+            )
+        elif cleaning != "all":
             lines.append(
                 f"{filename}: hidden details in this kind of file (which can include where it was made) have not "
                 "been removed. Do not pass it on as it is."

@@ -20,7 +20,8 @@ from functions.forms.http import handle
 from functions.forms.reference import PATTERN
 from functions.forms.schemas import get_form
 from functions.forms.service import local_services
-from functions.forms.uploads import LocalUploads
+from functions.forms.uploads import LocalUploads, email_files, store_for
+from tests.unit.test_files import heic_with_gps, m4a_with_tags, mp3_frames
 
 
 @pytest.fixture
@@ -243,3 +244,87 @@ def test_every_question_has_young_persons_words_and_a_message_for_every_way_it_c
         messages = field.schema.get("x-messages", {})
         needed = {k for k in checked if k in field.schema} | {"type"}
         assert needed <= set(messages), (field.path, needed - set(messages))
+
+
+# Clean copies and what the team's email says about them --------------------------------------------------------
+
+
+def upload(services, data: bytes, content_type: str) -> str:
+    target = ask(services, len(data), content_type)
+    assert target["status"] == 201, target
+    assert send_file(services, target, data)["statusCode"] == 204
+    return target["upload_id"]
+
+
+def team_email(tmp_path: Path):
+    (eml,) = (tmp_path / "var" / "outbox").glob("*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    return message, message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_a_heic_is_kept_as_a_clean_jpeg_and_sent_as_drawing_1_jpg(services, tmp_path):
+    upload_id = upload(services, heic_with_gps(), "image/heic")
+    assert submit(services, views(files=[upload_id]))["statusCode"] == 201
+    uploads = tmp_path / "var" / "uploads" / "files"
+    info = json.loads((uploads / f"{upload_id}.json").read_text())
+    assert info["content_type"] == "image/jpeg" and info["cleaning"] == "all" and info["cleaned"] is True
+    assert files.sniff((uploads / upload_id).read_bytes()) == files.JPEG
+    message, text = team_email(tmp_path)
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_filename() == "drawing-1.jpg" and attachment.get_content_type() == "image/jpeg"
+    picture = Image.open(io.BytesIO(attachment.get_content()))
+    assert picture.format == "JPEG" and picture.size == (32, 64) and dict(picture.getexif()) == {}
+    assert "drawing-1.jpg (0.0 MB): attached." in text and "hidden details" not in text
+
+
+def test_the_email_warns_about_the_files_whose_hidden_details_may_remain_and_no_others(services, tmp_path):
+    webm = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + bytes(64)
+    ids = [
+        upload(services, webm, "video/webm"),
+        upload(services, m4a_with_tags(), "audio/x-m4a"),
+        upload(services, mp3_frames(), "audio/mpeg"),
+    ]
+    assert submit(services, views(files=ids))["statusCode"] == 201
+    message, text = team_email(tmp_path)
+    names = [a.get_filename() for a in message.iter_attachments()]
+    assert names == ["recording-1.webm", "recording-2.m4a", "recording-3.mp3"]
+    warned = [line.split(":")[0] for line in text.splitlines() if "hidden details" in line]
+    assert warned == ["recording-1.webm", "recording-2.m4a"]
+    assert (
+        "recording-1.webm: hidden details in this kind of file (which can include where it was made) have not "
+        "been removed. Do not pass it on as it is." in text
+    )
+    assert (
+        "recording-2.m4a: hidden details in this kind of file (which can include where it was made) may not "
+        in text
+    )
+
+
+def test_a_file_kept_before_its_kind_was_cleaned_is_still_warned_about(services):
+    """A HEIC checked by the code before this one was kept as it came (its info says "cleaned": false)."""
+    store = store_for(services)
+    upload_id = files.new_upload_id()
+    store.write(f"files/{upload_id}", heic_with_gps(), "image/heic")
+    old_info = {"content_type": "image/heic", "kind": "drawing", "size": 1, "cleaned": False}
+    store.write(f"files/{upload_id}.json", json.dumps(old_info).encode(), "application/json")
+    attachments, lines = email_files({"answers": {"files": [upload_id]}}, get_form("child-views"), services)
+    assert [a[0] for a in attachments] == ["drawing-1.heic"]
+    assert any(
+        line.startswith("drawing-1.heic: hidden details") and "have not been removed" in line
+        for line in lines
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "says"),
+    [
+        (b"%PDF-1.7\n" + b"not really a PDF " * 20, "application/pdf", "The PDF could not be opened"),
+        (heic_with_gps()[:300], "image/heic", "The picture could not be opened"),
+    ],
+    ids=["pdf", "heic"],
+)
+def test_a_broken_pdf_or_heic_gets_a_field_error_not_a_server_error(services, data, content_type, says):
+    response = submit(services, views(files=[upload(services, data, content_type)]))
+    assert response["statusCode"] == 400
+    (error,) = json.loads(response["body"])["errors"]
+    assert error["field"] == "files" and error["text"].startswith(says)
