@@ -122,8 +122,30 @@
       input.setAttribute("aria-describedby", (input.getAttribute("aria-describedby") || "").replace(noJs.id, "").trim());
     }
     input.removeAttribute("name");  // the files go to /api/uploads; the form sends their ids
+    input.multiple = true;  // without JavaScript files are added one at a time; here several at once
     input.parentNode.insertBefore(list, input.nextSibling);
     var busy = 0;
+    // The buttons and list of the page without JavaScript go; files it added (a page the server showed again)
+    // stay added, in this list.
+    var before = Array.prototype.map.call(group.querySelectorAll("input[type=hidden][name=files]"), function (h) { return h.value; });
+    Array.prototype.forEach.call(group.querySelectorAll("[data-kids-no-js-files]"), function (n) { n.remove(); });
+
+    function added(id, name) {
+      ids.push(id);
+      var item = el("li", { "class": "kids-file-list__item" }, name + " is added. ");
+      var remove = el("button", { type: "button", "class": "kids-button kids-button--secondary kids-button--small" }, "Remove");
+      remove.appendChild(el("span", { "class": "kids-visually-hidden" }, " " + name));
+      remove.addEventListener("click", function () {
+        ids.splice(ids.indexOf(id), 1);
+        item.remove();
+        input.disabled = false;
+        input.focus();
+      });
+      item.appendChild(remove);
+      return item;
+    }
+    before.forEach(function (id, n) { list.appendChild(added(id, "File " + (n + 1))); });
+    input.disabled = ids.length >= maxFiles;
 
     function problem(text) {
       var old = group.querySelector(".kids-error-message");
@@ -157,17 +179,7 @@
           });
         });
       }).then(function (id) {
-        ids.push(id);
-        item.textContent = file.name + " is added. ";
-        var remove = el("button", { type: "button", "class": "kids-button kids-button--secondary kids-button--small" }, "Remove");
-        remove.appendChild(el("span", { "class": "kids-visually-hidden" }, " " + file.name));
-        remove.addEventListener("click", function () {
-          ids.splice(ids.indexOf(id), 1);
-          item.remove();
-          input.disabled = false;
-          input.focus();
-        });
-        item.appendChild(remove);
+        list.replaceChild(added(id, file.name), item);
       }).catch(function (error) {
         item.remove();
         problem(error && error.message && !/fetch|network/i.test(error.message) ? error.message :

@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 from . import i18n
 from .facts import facts
 from .page import form_page_with_errors
-from .parse import Parsed, ParseError, parse_form, parse_json, parse_multipart_form
+from .parse import FILE_STEP_NAMES, Parsed, ParseError, parse_form, parse_json, parse_multipart_form
 from .ports import StorageError
 from .schemas import Form, form_for_route, get_form
 from .sent_page import handle_sent_page, page_for
 from .service import Services, submit
 from .spam import issue
 from .throttle import for_services
-from .validate import FieldError
+from .validate import FieldError, href_for
 
 log = logging.getLogger("forms")
 
@@ -93,6 +93,51 @@ def _confirmation_location(form: Form, services: Services, reference: str, answe
     return services.settings.site_url + page + "?" + urlencode(query)
 
 
+def _keep_files_despite(
+    errors: list[FieldError], form: Form, parsed: Parsed, services: Services
+) -> list[FieldError]:
+    """A form sent without JavaScript with a good file but a problem elsewhere: keep the file (listed as added on the
+    page shown again), so the family does not have to choose it again."""
+    from .uploads import check_files
+
+    name = form.settings["files_field"]
+    if parsed.files and not any(e.field == name for e in errors):
+        errors = check_files(form, parsed, services, []) + errors
+        order = form.order()
+        errors.sort(key=lambda e: order.get(e.field, len(order)))
+    parsed.typed[name] = " ".join(i for i in parsed.answers.get(name) or [] if isinstance(i, str))
+    return errors
+
+
+def _file_step(form: Form, parsed: Parsed, services: Services) -> Response:
+    """'Add this file' or 'Remove' on a page without JavaScript: keep every answer, change the files, show the form
+    again (at the files question). Nothing is sent to the team until the family chooses Send."""
+    from .uploads import check_files
+
+    name = form.settings["files_field"]
+    field = form.by_path()[name]
+    ids = [i for i in parsed.answers.get(name) or [] if isinstance(i, str)]
+    errors: list[FieldError] = []
+    removing = parsed.controls.get("remove_file")
+    if removing:
+        ids = [i for i in ids if i != removing]
+    elif not parsed.files:
+        errors = [FieldError(name, href_for(form, name), field.schema["x-no-js-words"]["choose"])]
+    else:
+        parsed.answers[name] = ids
+        errors = check_files(form, parsed, services, [])
+        ids = parsed.answers.get(name) or ids
+    parsed.typed[name] = " ".join(ids)
+    page = form_page_with_errors(form, parsed.typed, errors, services.settings)
+    log.info(
+        "file step form=%s action=%s status=%s",
+        form.name,
+        "remove" if removing else "add",
+        400 if errors else 200,
+    )
+    return html_response(400 if errors else 200, page)
+
+
 def handle_form(form: Form, event: dict[str, Any], services: Services) -> Response:
     headers = _headers(event)
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -100,11 +145,13 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
     body = body_bytes(event)
     with_files = content_type == "multipart/form-data" and bool(form.settings.get("files_field"))
     if with_files:  # a form with files, sent without JavaScript
-        from .files import MAX_FILES, MAX_FORM_FILE_BYTES
+        from .files import MAX_FORM_FILE_BYTES
 
-        if len(body) > services.settings.max_body_bytes + MAX_FILES * (MAX_FORM_FILE_BYTES + 4096):
+        # The page adds files one at a time (so that a post fits in what a Lambda function takes: 6 MB after
+        # base64); a post with more is refused here rather than half read.
+        if len(body) > services.settings.max_body_bytes + MAX_FORM_FILE_BYTES + 4096:
             each = MAX_FORM_FILE_BYTES // 2**20
-            return problem(413, f"The files are too large to send. Each must be {each} MB or smaller")
+            return problem(413, f"The file is too large to send. It must be {each} MB or smaller")
     elif len(body) > services.settings.max_body_bytes:
         limit = services.settings.max_body_bytes // 1024
         return problem(413, f"The form is too large to send. It must be {limit} KB or smaller")
@@ -124,6 +171,8 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         parsed.controls["lang"] = lang  # stored with the record, so the team's email names it
         form = get_form(form.name, lang)
     problem_title = i18n.text("error_summary_title", lang)
+    if with_files and FILE_STEP_NAMES & set(parsed.controls):
+        return _file_step(form, parsed, services)
     if (event.get("queryStringParameters") or {}).get("check") == "1":
         # The check-your-answers step asks whether the answers are complete before showing them back.
         from .validate import validate
@@ -146,9 +195,10 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         if wants_json:
             errors = [e.as_dict() for e in outcome.errors]
             return json_response(400, {"title": problem_title, "errors": errors})
-        return html_response(
-            400, form_page_with_errors(form, parsed.typed, list(outcome.errors), services.settings)
-        )
+        errors = list(outcome.errors)
+        if with_files:
+            errors = _keep_files_despite(errors, form, parsed, services)
+        return html_response(400, form_page_with_errors(form, parsed.typed, errors, services.settings))
     assert outcome.reference is not None
     location = _confirmation_location(form, services, outcome.reference, outcome.answers or {})
     if wants_json:

@@ -55,11 +55,15 @@ def form_page_with_errors(
     rendered = render_form(form, typed, errors, base_url=config.site_path + page_prefix(form.lang))
     built = _built_page(form, config)
     if built is None:
-        title = f"{text('error_prefix', form.lang)} {form.title} - {facts()['short_name']}"
+        title = (
+            f"{text('error_prefix', form.lang) + ' ' if errors else ''}{form.title} - {facts()['short_name']}"
+        )
         return _shell(form, config, f"<h1>{escape(form.title)}</h1>{rendered}", title)
     before, rest = built.split(FORM_START, 1)
     _, after = rest.split(FORM_END, 1)
     page = before + FORM_START + rendered + FORM_END + after
+    if not errors:  # the form shown again after a file was added or removed
+        return page
     prefix = escape(text("error_prefix", form.lang))
     return _TITLE.sub(lambda m: f"<title>{prefix} {m.group(1).strip()}</title>", page, count=1)
 

@@ -36,6 +36,8 @@ MONTHS = {
 DATE_PARTS = ("day", "month", "year")
 # Names a page may send that are not answers (the page's language, the time-trap token).
 CONTROL_NAMES = frozenset({"lang", "started"})
+# The buttons of a form with files, without JavaScript: add the chosen file, or remove one, then show the form again.
+FILE_STEP_NAMES = frozenset({"add_file", "remove_file"})
 # Control characters, invisible ones that can hide or reorder text (zero-width space, direction marks and
 # overrides, byte order mark), and unpaired surrogates (JSON can escape them; UTF-8 cannot store them). The zero-width joiner and non-joiner stay: emoji and some scripts (Persian,
 # Hindi) need them.
@@ -153,9 +155,14 @@ def parse_form(form: Form, body: bytes) -> Parsed:
     except (UnicodeDecodeError, ValueError) as exc:
         raise ParseError("The form could not be read. Reload the page and try again") from exc
     typed: dict[str, str] = {}
+    files_field = form.settings.get("files_field")
+    file_ids: list[str] = []
     for key, value in pairs:
+        if key == files_field:  # the ids of files added earlier (hidden inputs, one each)
+            file_ids.extend(clean_text(value, multiline=False).split())
+            continue
         typed[key] = clean_text(value, multiline=True)
-    known: set[str] = set(CONTROL_NAMES)
+    known: set[str] = set(CONTROL_NAMES) | FILE_STEP_NAMES
     answers: dict[str, Any] = {}
     for leaf in form.leaves():
         names = [f"{leaf.path}-{part}" for part in DATE_PARTS] if leaf.widget == "date" else [leaf.path]
@@ -177,13 +184,16 @@ def parse_form(form: Form, body: bytes) -> Parsed:
             continue
         _put(answers, leaf.path, value)
     for key in typed:
-        if key not in known and not key.startswith("files"):
+        if key not in known:
             _put(answers, key.split(".")[0] if "." not in key else key, typed[key])
+    if files_field and file_ids:
+        answers[files_field] = file_ids[:50]  # more than the form allows is refused by validation, not here
+        typed[files_field] = " ".join(answers[files_field])
     if not answers.get("submission_id"):
         # A page without JavaScript cannot make its own id; one from here still makes a repeat of the
         # error page's form one submission.
         answers["submission_id"] = str(uuid.uuid4())
-    controls = {k: typed[k] for k in CONTROL_NAMES if k in typed}
+    controls = {k: typed[k] for k in CONTROL_NAMES | FILE_STEP_NAMES if k in typed}
     return Parsed(answers=answers, typed=typed, controls=controls)
 
 

@@ -18,6 +18,8 @@ from .validate import FieldError
 
 # The language of the form being drawn (its shared words: "(optional)", "Day", "There is a problem").
 _lang: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default="en")
+# Where the form being drawn is sent (the file buttons send it there too).
+_form_action: contextvars.ContextVar[str] = contextvars.ContextVar("form_action", default="")
 
 
 def _t(key: str) -> str:
@@ -77,8 +79,32 @@ def _group(field: Field, error: FieldError | None, inner: str) -> str:
     return f'<div class="{cls}" data-field="{escape(field.path)}"{_other_words(field)}>{inner}</div>'
 
 
-def _files(field: Field, error: FieldError | None) -> str:
-    """A file box for pages without JavaScript (the form posts as multipart); the script adds its own uploader."""
+def _files(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
+    """A file box. Without JavaScript files are added one at a time ("Add this file" sends the form with one file
+    and the server shows it again with the file listed), so no post carries more than one file: on AWS a post must
+    fit in the 6 MB a Lambda function takes. The page's script replaces this with its own uploader."""
+    words = field.schema.get("x-no-js-words", {})
+    ids = typed.get(field.path, "").split()
+    most = field.schema.get("maxItems", 1)
+    step = _form_action.get() + f"#{field.id}"  # back to this question, not the top of the page
+    added = "".join(
+        f'<li class="kids-file-list__item">{escape(words["added"].format(number=n))} '
+        + "<button "
+        + _attrs(
+            type="submit",
+            name="remove_file",
+            value=upload_id,
+            formaction=step,
+            class_="kids-button kids-button--secondary kids-button--small",
+        )
+        + f'>{escape(words["remove"])}<span class="kids-visually-hidden"> '
+        f"{escape(words['remove_which'].format(number=n))}</span></button>"
+        + "<input "
+        + _attrs(type="hidden", name=field.path, value=upload_id)
+        + "></li>"
+        for n, upload_id in enumerate(ids, start=1)
+    )
+    added_html = f'<ul class="kids-file-list" data-kids-no-js-files>{added}</ul>' if ids else ""
     control = (
         "<input "
         + _attrs(
@@ -86,16 +112,36 @@ def _files(field: Field, error: FieldError | None) -> str:
             id=field.id,
             name=field.path,
             type="file",
-            multiple=True,
             accept=field.schema.get("x-accept"),
+            disabled=len(ids) >= most,
             aria_describedby=" ".join(filter(None, [_describedby(field, error), f"{field.id}-limit"])),
         )
         + ">"
     )
+    if len(ids) >= most:
+        step_html = (
+            f'<p class="kids-hint" data-kids-no-js-files>{escape(words["full"].format(most=most))}</p>'
+        )
+    else:
+        step_html = (
+            "<p data-kids-no-js-files><button "
+            + _attrs(
+                type="submit",
+                name="add_file",
+                value="1",
+                formaction=step,
+                class_="kids-button kids-button--secondary",
+            )
+            + f">{escape(words['add'])}</button></p>"
+        )
     limit = field.schema.get("x-no-js-hint", "")
     limit_html = f'<div class="kids-hint" id="{field.id}-limit" data-kids-no-js>{escape(limit)}</div>'
     label = f'<label class="kids-label" for="{field.id}">{_label_text(field)}</label>'
-    return _group(field, error, label + _hint(field) + limit_html + _error(field, error) + control)
+    return _group(
+        field,
+        error,
+        label + _hint(field) + limit_html + _error(field, error) + added_html + control + step_html,
+    )
 
 
 def _text(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
@@ -265,7 +311,7 @@ def _field(field: Field, typed: dict[str, str], errors: dict[str, FieldError], b
     if widget == "checkbox":
         return _checkbox(field, typed, error, base_url)
     if widget == "files":
-        return _files(field, error)
+        return _files(field, typed, error)
     if widget == "list":
         return ""  # drawn by the form's own page
     return _text(field, typed, error)
@@ -293,9 +339,11 @@ def render_form(
 ) -> str:
     """The whole form: error summary, every question in schema order, and the send button."""
     token = _lang.set(form.lang)
+    action_token = _form_action.set(action if action is not None else f"/api/{form.settings['route']}")
     try:
         return _render_form(form, typed, errors, action, base_url)
     finally:
+        _form_action.reset(action_token)
         _lang.reset(token)
 
 

@@ -1,0 +1,109 @@
+"""The views form without JavaScript: files are added (and removed) one at a time, each post carrying one file at
+most, with every answer kept; nothing reaches the team until the family chooses Send."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from functions.forms import files
+from functions.forms.config import from_env
+from functions.forms.http import handle
+from functions.forms.service import local_services
+from tests.unit.test_uploads import event, multipart, png
+
+FIELDS = [("views.hard", "Maths is hard"), ("about.age", "9"), ("website", "")]
+
+
+@pytest.fixture
+def services(tmp_path: Path):
+    config = from_env(
+        {"VAR_DIR": str(tmp_path / "var"), "SITE_URL": "http://127.0.0.1:8000/", "SITE_DIR": ""}
+    )
+    return local_services(config)
+
+
+def post(services, fields: list[tuple[str, str]], file_parts: list[tuple[str, str, bytes]]) -> dict:
+    body, content_type = multipart(fields, file_parts)
+    return handle(event("/api/child-views", body, content_type, accept="text/html"), services)
+
+
+def ids_on(page: str) -> list[str]:
+    return re.findall(r'<input type="hidden" name="files" value="([0-9a-f-]{36})">', page)
+
+
+def test_add_this_file_keeps_the_file_and_every_answer_and_sends_nothing(services, tmp_path):
+    response = post(services, [*FIELDS, ("add_file", "1")], [("files", "Sunny's drawing.png", png())])
+    assert response["statusCode"] == 200
+    page = response["body"]
+    assert "File 1 is added." in page and "Maths is hard" in page and 'value="9"' in page
+    assert "<title>Error" not in page
+    (upload_id,) = ids_on(page)
+    assert files.is_upload_id(upload_id)
+    assert (tmp_path / "var" / "uploads" / "files" / upload_id).exists()
+    assert "Sunny" not in page  # the name the file had is not shown back or kept
+    assert not list((tmp_path / "var").glob("submissions/*/*")) and not list(
+        (tmp_path / "var").glob("outbox/*")
+    )
+    # The second file is added beside the first; Send then sends both.
+    second = post(services, [*FIELDS, ("files", upload_id), ("add_file", "1")], [("files", "b.png", png())])
+    assert ids_on(second["body"])[0] == upload_id and len(ids_on(second["body"])) == 2
+    sent = post(
+        services, [*FIELDS, *(("files", i) for i in ids_on(second["body"])), ("agree_to_send", "true")], []
+    )
+    assert sent["statusCode"] == 303, sent["body"]
+    (eml,) = (tmp_path / "var" / "outbox").glob("*.eml")
+    assert b"drawing-1.png" in eml.read_bytes() and b"drawing-2.png" in eml.read_bytes()
+
+
+def test_remove_takes_that_file_off_and_keeps_the_others(services):
+    first = ids_on(post(services, [*FIELDS, ("add_file", "1")], [("files", "a.png", png())])["body"])[0]
+    second = ids_on(
+        post(services, [("files", first), ("add_file", "1")], [("files", "b.png", png())])["body"]
+    )
+    response = post(services, [*FIELDS, *(("files", i) for i in second), ("remove_file", first)], [])
+    assert response["statusCode"] == 200
+    assert ids_on(response["body"]) == [second[1]]
+    assert "File 1 is added." in response["body"] and "File 2 is added." not in response["body"]
+
+
+def test_add_this_file_with_no_file_or_a_wrong_one_says_what_to_do(services):
+    response = post(services, [*FIELDS, ("add_file", "1")], [("files", "", b"")])
+    assert response["statusCode"] == 400
+    assert "Choose a drawing or recording, then select Add this file" in response["body"]
+    assert "<title>Error" in response["body"] and "Maths is hard" in response["body"]
+    response = post(services, [*FIELDS, ("add_file", "1")], [("files", "notes.png", b"just some text")])
+    assert response["statusCode"] == 400
+    assert "The selected file must be a JPG, PNG" in response["body"]
+    assert ids_on(response["body"]) == []
+
+
+def test_after_3_files_the_box_is_closed_and_a_fourth_is_refused(services):
+    ids: list[str] = []
+    for _ in range(3):
+        page = post(services, [*(("files", i) for i in ids), ("add_file", "1")], [("files", "a.png", png())])[
+            "body"
+        ]
+        ids = ids_on(page)
+    assert len(ids) == 3
+    assert "You have added 3 files. That is the most you can send." in page
+    assert re.search(r'<input[^>]*type="file"[^>]*disabled', page)
+    assert 'name="add_file"' not in page
+    fourth = post(services, [*(("files", i) for i in ids), ("add_file", "1")], [("files", "a.png", png())])
+    assert fourth["statusCode"] == 400 and "Choose up to 3 files" in fourth["body"]
+
+
+def test_a_file_sent_with_a_problem_elsewhere_is_kept_for_the_next_try(services):
+    response = post(services, FIELDS, [("files", "a.png", png())])  # no agreement ticked
+    assert response["statusCode"] == 400
+    assert "Tick the box" in response["body"]
+    assert len(ids_on(response["body"])) == 1 and "File 1 is added." in response["body"]
+
+
+def test_a_post_carries_one_file_at_most(services):
+    body, content_type = multipart(FIELDS, [("files", "a.png", png() + bytes(3 * 2**20))] * 2)
+    response = handle(event("/api/child-views", body, content_type, accept="text/html"), services)
+    assert response["statusCode"] == 413
+    assert "It must be 4 MB or smaller" in response["body"]
