@@ -65,7 +65,8 @@ def _third_party_imports() -> set[str]:
 def test_each_function_is_built_with_code_schemas_data_and_bundle_but_not_boto3(built: Path) -> None:
     template: dict[str, Any] = load_template()
     needed = _third_party_imports()
-    assert "jsonschema" in needed and "yaml" in needed  # the scan sees the imports it should
+    # the scan sees the imports it should (pillow_heif, pypdf and mutagen are imported inside functions)
+    assert {"jsonschema", "yaml", "PIL", "pillow_heif", "pypdf", "mutagen"} <= needed
     schemas = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.json"))
     data = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "data").iterdir() if p.is_file())
     assert "data/facts.yml" in data and "data/bank-holidays.json" in data
@@ -84,6 +85,10 @@ def test_each_function_is_built_with_code_schemas_data_and_bundle_but_not_boto3(
                 f"{name}: functions/ imports {module} but the artefact does not contain it"
             )
         assert not (artefact / "Makefile").exists() and not (artefact / "functions" / "Makefile").exists()
+        # pillow-heif's compiled part and the libheif it bundles, for the Lambda runtime (CPython 3.12, arm64)
+        assert list(artefact.glob("_pillow_heif.cpython-312-aarch64-linux-gnu.so")), f"{name}: no pillow-heif"
+        assert list((artefact / "pillow_heif.libs").glob("libheif-*.so*")), f"{name}: no libheif"
+        assert not list(artefact.glob("_pillow_heif.cpython-3*-x86_64-linux-gnu.so"))
         assert not list(artefact.rglob("*.cpython-311.pyc"))  # nothing compiled for the wrong Python
 
 
