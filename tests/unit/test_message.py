@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.policy import SMTP
 
+import pytest
+
+from functions.forms import message as message_module
 from functions.forms.message import build_message
 from tests.unit.factories import referral
 
@@ -100,3 +105,171 @@ def test_urgent_within_14_days():
     text, _ = parts(parsed)
     assert "URGENT" in text and parsed["Importance"] == "high"
     assert "in 7 days" in text
+
+
+# The message is built without the header registry where it would write the same thing (see message._set_header);
+# these pin that what readers get is unchanged: headers, both parts, non-ASCII text, attachments.
+
+HEADERS = {"Subject", "From", "To", "Reply-To", "Date", "Message-ID", "MIME-Version", "Content-Type"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("Subject", "Referral: Mediation - ABCD2345"),
+        (
+            "Subject",
+            "Referral: A Tribunal certificate (or disagreement resolution) for a very long reason - ABCD2345",
+        ),
+        ("Subject", "Twoja prośba do KIDS SEND Mediation - ABCD2345"),
+        ("Subject", "طلبك إلى KIDS SEND Mediation - ABCD2345"),
+        ("Subject", "=?utf-8?q?looks_encoded?= - ABCD2345"),
+        ("Subject", "two  spaces and a trailing one "),
+        ("Reply-To", "testy.mctestface@example.com"),
+        ("Reply-To", "o'brien+tag@sub.example.co.uk"),
+        ("Reply-To", '"quoted local"@example.com'),
+        ("Content-Language", "pl"),
+    ],
+)
+def test_a_header_is_written_as_the_header_registry_writes_it(name, value):
+    fast = EmailMessage(policy=SMTP)
+    message_module._set_header(fast, name, value)
+    slow = EmailMessage(policy=SMTP)
+    slow[name] = value
+    assert fast.as_bytes() == slow.as_bytes()
+    assert str(fast[name]) == str(slow[name])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Forms <forms@example.org>",
+        "Zespół Formularzy <forms@example.org>",
+        "SEND Mediation team <team@send-mediation.localhost>",
+        '"Team, SEND" <team@example.org>',
+        ", ".join(f"person{i}@example.org" for i in range(8)),
+    ],
+)
+def test_a_configured_address_is_written_as_the_header_registry_writes_it(value):
+    for name in ("From", "To", "Reply-To"):
+        fast = EmailMessage(policy=SMTP)
+        message_module._set_folded(fast, name, value)
+        slow = EmailMessage(policy=SMTP)
+        slow[name] = value
+        assert fast.as_bytes() == slow.as_bytes()
+        assert str(message_from_bytes(fast.as_bytes(), policy=policy.default)[name]) == str(slow[name])
+
+
+def test_a_line_break_in_a_configured_address_is_refused():
+    with pytest.raises(ValueError):
+        build_message(
+            record(referral()), sender="forms@example.org\r\nBcc: x@example.net", to="t@example.org"
+        )
+
+
+def test_non_ascii_sender_and_team_names_read_back_intact():
+    message = build_message(
+        record(referral()), sender="Zespół Formularzy <forms@example.org>", to="فريق <team@example.org>"
+    )
+    raw = message.as_bytes()
+    assert raw.split(b"\r\n\r\n", 1)[0].isascii()  # names in headers are RFC 2047 encoded words
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["From"] == "Zespół Formularzy <forms@example.org>"
+    assert parsed["To"] == "فريق <team@example.org>"
+    assert parsed["From"].addresses[0].display_name == "Zespół Formularzy"
+
+
+def test_a_line_break_in_any_answer_stays_in_the_body():
+    evil = "x\r\nBcc: victim@example.net\r\n\r\nInjected body"
+    answers = referral(
+        you__name=evil,
+        you__email=evil,
+        you__best_time_to_call=evil,
+        child__name=evil,
+        local_authority=evil,
+        disagreement=evil,
+        needs__interpreter_language=evil,
+        needs__access_needs=evil,
+    )
+    raw = build_message(record(answers), sender="forms@example.org", to="team@example.org").as_bytes()
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert set(parsed.keys()) == HEADERS - {"Reply-To"}
+    assert parsed["Bcc"] is None and b"victim" not in raw.split(b"\r\n\r\n", 1)[0]
+    text, html = parts(parsed)
+    assert "Bcc: victim@example.net" in text  # shown to the team as the answer it was, indented
+    assert "Bcc: victim@example.net" in html
+
+
+def test_the_headers_and_parts_are_those_the_team_always_had():
+    parsed = build(referral(decision__letter_date="2026-10-05"))
+    assert list(parsed.keys()) == [
+        "Subject",
+        "From",
+        "To",
+        "Reply-To",
+        "Date",
+        "Message-ID",
+        "Importance",
+        "X-Priority",
+        "MIME-Version",
+        "Content-Type",
+    ]
+    assert parsed["Date"] == "Sat, 28 Nov 2026 10:00:00 +0000"
+    assert parsed["Message-ID"].strip().endswith(".ABCD2345@send-mediation.local>")
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parsed.iter_parts())
+
+
+LONG_ARABIC = "نحن نختلف حول ما تقوله الخطة في القسم و، ولا تذكر علاج النطق. " * 12
+URDU = "ہم سیکشن ایف کے بارے میں متفق نہیں ہیں۔"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"child__name": "Zoë Ó Súilleabháin-Łukasz"},
+        {"child__name": "محمد علي", "disagreement": LONG_ARABIC},
+        {"you__name": "Łucja Wiśniewska-Żółć", "disagreement": f"{URDU}\n{URDU}\n" * 8},
+        {
+            "disagreement": "A line far longer than seventy-eight characters, with = signs and trailing space "
+            * 5
+        },
+        {"disagreement": "Windows\r\nline\rbreaks\n\nand a blank line"},
+    ],
+)
+def test_text_in_any_script_and_length_reads_back_the_same_in_both_parts(changes):
+    answers = referral(**changes)
+    built = build_message(record(answers), sender="forms@example.org", to="team@example.org")
+    text, html = parts(message_from_bytes(built.as_bytes(), policy=policy.default))
+    for value in changes.values():
+        lines = [line.strip() for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line]
+        for line in lines:
+            assert line in text
+            assert line in html.replace("&lt;", "<")
+    # The built message reads the same before it is written out.
+    assert built.get_body(("plain",)).get_content().replace("\r\n", "\n") == text.replace("\r\n", "\n")
+
+
+def test_attachments_keep_their_names_and_bytes_beside_both_parts():
+    drawing = bytes(range(256)) * 20
+    built = build_message(
+        record(referral()),
+        sender="forms@example.org",
+        to="team@example.org",
+        attachments=[
+            ("rysunek łódź.png", "image/png", drawing),
+            ("voice.webm", "audio/webm", b"\x1aE\xdf\xa3"),
+        ],
+        extra_lines=["Files: 2"],
+    )
+    parsed = message_from_bytes(built.as_bytes(), policy=policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    files = list(parsed.iter_attachments())
+    assert [(f.get_filename(), f.get_content_type()) for f in files] == [
+        ("rysunek łódź.png", "image/png"),
+        ("voice.webm", "audio/webm"),
+    ]
+    assert files[0].get_content() == drawing
+    text, html = parts(parsed)
+    assert "Files: 2" in text and "Zoë Ó Súilleabháin-Łukasz" in html
