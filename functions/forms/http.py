@@ -17,7 +17,7 @@ from .page import form_page_with_errors
 from .parse import FILE_STEP_NAMES, Parsed, ParseError, parse_form, parse_json, parse_multipart_form
 from .ports import StorageError
 from .schemas import Form, form_for_route, get_form
-from .sent_page import handle_sent_page, page_for
+from .sent_page import handle_sent_page, page_for, pages_for
 from .service import Services, submit
 from .spam import issue
 from .throttle import for_services
@@ -128,7 +128,7 @@ def _file_step(form: Form, parsed: Parsed, services: Services) -> Response:
         errors = check_files(form, parsed, services, [])
         ids = parsed.answers.get(name) or ids
     parsed.typed[name] = " ".join(ids)
-    page = form_page_with_errors(form, parsed.typed, errors, services.settings)
+    page = form_page_with_errors(form, parsed.typed, errors, services.settings, pages_for(services))
     log.info(
         "file step form=%s action=%s status=%s",
         form.name,
@@ -189,7 +189,9 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         if wants_json:
             return problem(503, text, headers={"Retry-After": "60"})
         # The form again with everything the family typed, so nothing is lost when they try again.
-        page = form_page_with_errors(form, parsed.typed, [FieldError("", "#", text)], services.settings)
+        page = form_page_with_errors(
+            form, parsed.typed, [FieldError("", "#", text)], services.settings, pages_for(services)
+        )
         return html_response(503, page, headers={"Retry-After": "60"})
     if outcome.errors:
         if wants_json:
@@ -198,7 +200,9 @@ def handle_form(form: Form, event: dict[str, Any], services: Services) -> Respon
         errors = list(outcome.errors)
         if with_files:
             errors = _keep_files_despite(errors, form, parsed, services)
-        return html_response(400, form_page_with_errors(form, parsed.typed, errors, services.settings))
+        return html_response(
+            400, form_page_with_errors(form, parsed.typed, errors, services.settings, pages_for(services))
+        )
     assert outcome.reference is not None
     location = _confirmation_location(form, services, outcome.reference, outcome.answers or {})
     if wants_json:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from html import escape
-from pathlib import Path
 
 from .config import Settings
 from .facts import facts
 from .i18n import RTL, page_prefix, text
 from .render import render_form
 from .schemas import Form
+from .sent_page import LocalSitePages, SitePages
 from .validate import FieldError
 
 FORM_START = "<!--kids-form-start-->"
@@ -18,16 +18,10 @@ FORM_END = "<!--kids-form-end-->"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
-def _built_page(form: Form, config: Settings) -> str | None:
-    """The site's own page for this form (in the form's language), when the built site is beside us (make serve)."""
-    if config.site_dir is None:
-        return None
-    path = Path(config.site_dir) / page_prefix(form.lang) / form.settings["page"] / "index.html"
-    try:
-        html = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    return html if FORM_START in html and FORM_END in html else None
+def _built_page(form: Form, pages: SitePages) -> str | None:
+    """The site's own page for this form, in the form's language (site/ locally, the site bucket on AWS)."""
+    html = pages.read(page_prefix(form.lang) + form.settings["page"])
+    return html if html and FORM_START in html and FORM_END in html else None
 
 
 def _shell(form: Form, config: Settings, body: str, title: str) -> str:
@@ -49,11 +43,18 @@ def _shell(form: Form, config: Settings, body: str, title: str) -> str:
 
 
 def form_page_with_errors(
-    form: Form, typed: dict[str, str], errors: list[FieldError], config: Settings
+    form: Form,
+    typed: dict[str, str],
+    errors: list[FieldError],
+    config: Settings,
+    pages: SitePages | None = None,
 ) -> str:
-    """The form with the family's answers kept, the error summary at the top, 'Error: ' in the title."""
+    """The form with the family's answers kept, the error summary at the top, 'Error: ' in the title.
+
+    Inside the site's own page when it can be read (its relative links work from /api/<route> too: both are
+    below the top of the site), else in a plain page of our own."""
     rendered = render_form(form, typed, errors, base_url=config.site_path + page_prefix(form.lang))
-    built = _built_page(form, config)
+    built = _built_page(form, pages if pages is not None else LocalSitePages(config.site_dir))
     if built is None:
         title = (
             f"{text('error_prefix', form.lang) + ' ' if errors else ''}{form.title} - {facts()['short_name']}"

@@ -12,6 +12,8 @@ from tests.integration.conftest import REGION, Stack
 
 PAGE = """<!doctype html><html lang="en"><head><title>Sent</title></head><body>
 <p class="kids-panel__reference" data-kids-fill="reference">in the email we send</p></body></html>"""
+FORM_PAGE = """<!doctype html><html lang="en"><head><title>Tell us</title></head><body><nav>The site's menu</nav>
+<!--kids-form-start--><form></form><!--kids-form-end--></body></html>"""
 ORIGIN = "https://www.send-mediation.example"
 
 
@@ -21,6 +23,9 @@ def site_bucket(stack: Stack) -> str:
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_object(
         Bucket=name, Key="forms/child-views-sent/index.html", Body=PAGE.encode(), ContentType="text/html"
+    )
+    s3.put_object(
+        Bucket=name, Key="forms/child-views/index.html", Body=FORM_PAGE.encode(), ContentType="text/html"
     )
     return name
 
@@ -48,6 +53,15 @@ def test_a_views_form_sent_without_javascript_shows_its_reference(stack: Stack) 
     page = handle(request("GET", location.path, query=query), services)
     assert page["statusCode"] == 200
     assert f'data-kids-fill="reference">{query["reference"]}</p>' in page["body"]
+
+
+def test_the_form_shown_again_with_its_errors_is_inside_the_sites_own_page(stack: Stack) -> None:
+    services = stack.services(SITE_BUCKET=site_bucket(stack))
+    form = {"submission_id": str(uuid.uuid4()), "views.hard": "Maths is hard", "website": ""}
+    shown = handle(request("POST", "/api/child-views", urlencode(form)), services)
+    assert shown["statusCode"] == 400
+    assert "The site's menu" in shown["body"] and "<title>Error: Tell us</title>" in shown["body"]
+    assert "Maths is hard" in shown["body"]
 
 
 def test_without_the_built_page_the_reference_is_still_given(stack: Stack) -> None:

@@ -329,5 +329,5 @@ def test_confirmation_pages_go_to_the_forms_function_uncached(template: dict[str
     for path in ("/forms/referral/", "/pl/forms/referral/", "/", "/assets/stylesheets/main.css"):
         assert behaviour_for(path)["TargetOriginId"] == "site", path
     role = template["Resources"]["FormsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    (reads,) = [s for s in role if s["Sid"] == "ReadConfirmationPagesToFillIn"]
+    (reads,) = [s for s in role if s["Sid"] == "ReadFormAndConfirmationPagesToFillIn"]
     assert reads["Action"] == "s3:GetObject"
