@@ -17,9 +17,12 @@ All removed ("all"):
   notes, form fields, attached files, sounds and films), JavaScript and open actions, outlines, page thumbnails
   and programs' private data. A JPEG photo inside a page that carries EXIF or XMP (a location, say) is decoded
   and saved again without it. Still kept: the text and drawings of each page, fonts (with their names) and colour
-  profiles; a CMYK or JPEG 2000 picture inside a page keeps whatever metadata it has (rare from phones and
-  scanners). Answers typed into a PDF form's boxes are annotations, so they go too.
-- MP3 and AAC recordings: mutagen removes ID3 (v1 and v2) and APEv2 tags: titles, names, dates, comments, pictures.
+  profiles; a CMYK or JPEG 2000 picture inside a page (rare from phones and scanners) keeps whatever metadata it
+  has, as does metadata inside a font or colour profile. Answers typed into a PDF form's boxes are annotations, so
+  they go too. A password-protected PDF is refused unless it opens without one.
+- MP3 and AAC recordings: mutagen removes ID3 (v1 and v2) and APEv2 tags: titles, names, dates, comments, pictures
+  (the sound frames themselves hold no such details). Not removed: an ID3v2 tag put at the end of the file
+  instead of the start (ID3v2.4 allows it; taggers rarely do it).
 - WAV recordings: the sound (PCM) is copied into a new WAV file with Python's own `wave` module, so every chunk
   but the format and the sound itself (LIST/INFO, bext, iXML, ID3...) is left behind.
 
@@ -31,7 +34,8 @@ Some removed ("some"), and said so in the team's email:
 
 None removed ("none"), and said so: WebM recordings (no well-kept pure-Python library edits their tags).
 
-A file that the library cannot open is refused (FileRefused), never kept half-cleaned.
+A file of an "all" kind that its library cannot open is refused (FileRefused), never kept half-cleaned; an M4A,
+MP4 or MOV that mutagen cannot read is kept as it is, under the same warning as the others of its kind.
 """
 
 from __future__ import annotations
@@ -337,8 +341,9 @@ def _clean_heif(data: bytes) -> bytes:
 # A PDF: limits, and what a page keeps. Every other page entry (annotations, actions, metadata, thumbnails,
 # programs' private data, last-modified dates, article beads, structure links) is left behind.
 MAX_PDF_PAGES = 50  # a child's views fit in far fewer; each page costs time to check
-# Photos with EXIF or XMP inside one PDF, decoded and saved again: their pixels all together.
-MAX_PDF_PHOTO_PIXELS = MAX_PIXELS
+# Photos with EXIF or XMP inside one PDF, decoded and saved again: their pixels all together (two 12-megapixel
+# phone photos). Each costs about half a second on one core, and a form post may carry three PDFs.
+MAX_PDF_PHOTO_PIXELS = 25_000_000
 _PDF_PAGE_KEEPS = frozenset(
     "/Type /Contents /Resources /MediaBox /CropBox /BleedBox /TrimBox /ArtBox /Rotate /UserUnit /Group".split()
 )
@@ -414,7 +419,8 @@ def _pdf_xobjects(page: Any) -> list[tuple[list[str], Any]]:
 def _clean_pdf_photo(page: Any, path: list[str], xobject: Any, budget: list[int]) -> None:
     """A JPEG inside a page that carries EXIF, XMP or other personal segments: decoded and saved again without them.
 
-    Only greyscale and RGB JPEGs (what phones and scanners make); a CMYK or JPEG 2000 picture is kept as it is.
+    Only greyscale and RGB JPEGs stored as they are (what phones and scanners make); a CMYK JPEG, a JPEG with a
+    second compression on top, or a JPEG 2000 picture is kept as it is.
     """
     filters = xobject.get("/Filter")
     if filters != "/DCTDecode" and list(filters or []) != ["/DCTDecode"]:

@@ -490,3 +490,11 @@ def test_an_m4a_loses_its_itunes_tags_but_not_a_location_atom_so_it_is_only_part
 def test_an_m4a_mutagen_cannot_read_is_kept_as_it_is():
     data = iso(b"M4A ", b"M4A mp42isom") + b"\x00\x00\xff\xffmoov"
     assert files.strip_metadata(data, files.M4A) == data
+
+
+def test_a_pdf_with_more_photo_pixels_to_clean_than_the_budget_is_refused(monkeypatch):
+    monkeypatch.setattr(files, "MAX_PDF_PHOTO_PIXELS", 40 * 30 - 1)
+    with pytest.raises(files.FileRefused, match="too many photos"):
+        files.clean_copy(pdf_with_metadata(), files.PDF)
+    monkeypatch.setattr(files, "MAX_PDF_PHOTO_PIXELS", 40 * 30)
+    assert files.clean_copy(pdf_with_metadata(), files.PDF)[1] == files.PDF
