@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -23,12 +24,50 @@ def _safe_id(submission_id: str) -> str:
     return str(uuid.UUID(submission_id))
 
 
-def _write_durably(path: Path, data: bytes) -> Path:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _fsync_directory(folder: str | Path) -> None:
+    """Make the folder's entries (a file linked or renamed into it, a folder made in it) durable."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _make_folder(folder: Path) -> None:
+    """Make folder and any missing parent, each made durable in its own parent, so that a stored submission's
+    folder cannot vanish in a crash."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            pass
+        _fsync_directory(path.parent)
+
+
+def _write_durably(path: Path, data: bytes) -> str:
+    """Write data to a new temporary file beside path and fsync it; return the temporary file's name.
+
+    Durable as before: fsync returns only when the data and the file's size are on disk. It is written with
+    os.open/os.write instead of a buffered file object, which saves an fstat, a buffer and a flush. The caller
+    gives the file its name (link or rename) and then fsyncs the folder, so that the name is durable too.
+    """
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the mode open() uses, less the umask
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.close(fd)
     return tmp
 
 
@@ -52,22 +91,24 @@ class LocalStorage:
 
     def put_new(self, form: str, submission_id: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         path = self._path(form, submission_id)
+        data = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = _write_durably(path, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8"))
+            try:
+                tmp = _write_durably(path, data)
+            except FileNotFoundError:  # the form's first submission: make its folder (not checked every time)
+                _make_folder(path.parent)
+                tmp = _write_durably(path, data)
             try:
                 os.link(tmp, path)  # atomic and complete: a second writer with the same id fails here
                 created = True
             except FileExistsError:
                 created = False
             finally:
-                tmp.unlink(missing_ok=True)
+                os.unlink(tmp)
+            # The name is durable before anyone is told the reference: ours, or (a duplicate) the first writer's,
+            # which may have linked its file but not yet synced the folder.
+            _fsync_directory(path.parent)
             if created:
-                directory = os.open(path.parent, os.O_RDONLY)
-                try:
-                    os.fsync(directory)
-                finally:
-                    os.close(directory)
                 return record, True
             return json.loads(path.read_text(encoding="utf-8")), False
         except OSError as exc:

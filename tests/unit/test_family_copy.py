@@ -228,3 +228,109 @@ def test_s3_keys_for_each_kind_of_email():
         S3Storage._key("referral", sid, S3Storage._marker("claim", "copy"))
         == f"delivery/referral/{sid}.copy.claim"
     )
+
+
+# The local adapter's durable write (functions/forms/local.py): the order of the system calls is what makes it
+# durable, so the tests watch the calls rather than time them.
+
+
+class Syscalls:
+    """Records the durable-write calls in order (fsync of the temporary file or of a folder, link, unlink), each
+    passed through to the real call."""
+
+    def __init__(self, monkeypatch):
+        import functions.forms.local as local
+
+        self.calls: list[tuple[str, str]] = []
+        self.kinds: dict[int, str] = {}
+        real_open, real_fsync, real_link, real_unlink = (
+            local.os.open,
+            local.os.fsync,
+            local.os.link,
+            local.os.unlink,
+        )
+
+        def open_(path, flags, *args, **kwargs):
+            fd = real_open(path, flags, *args, **kwargs)
+            self.kinds[fd] = "folder" if Path(path).is_dir() else "tmp"
+            return fd
+
+        def fsync(fd):
+            self.calls.append(("fsync", self.kinds[fd]))
+            real_fsync(fd)
+
+        def link(source, target):
+            self.calls.append(("link", ""))
+            real_link(source, target)
+
+        def unlink(path):
+            self.calls.append(("unlink", ""))
+            real_unlink(path)
+
+        for name, function in (("open", open_), ("fsync", fsync), ("link", link), ("unlink", unlink)):
+            monkeypatch.setattr(local.os, name, function)
+
+
+def test_a_submission_is_synced_then_named_then_its_folder_synced(tmp_path, monkeypatch):
+    storage = LocalStorage(tmp_path / "submissions")
+    sid = "00000000-0000-4000-8000-000000000043"
+    storage.put_new("referral", sid, {"submission_id": sid, "reference": "FIRST234"})  # makes the folders
+    watch = Syscalls(monkeypatch)
+    other = "00000000-0000-4000-8000-000000000044"
+    stored, created = storage.put_new("referral", other, {"submission_id": other, "reference": "ABCD2345"})
+    assert created and stored["reference"] == "ABCD2345"
+    assert watch.calls == [("fsync", "tmp"), ("link", ""), ("unlink", ""), ("fsync", "folder")]
+    assert (
+        json.loads((tmp_path / "submissions" / "referral" / f"{other}.json").read_text())["reference"]
+        == "ABCD2345"
+    )
+    assert sorted(p.name for p in (tmp_path / "submissions" / "referral").iterdir()) == [
+        f"{sid}.json",
+        f"{other}.json",
+    ]
+
+
+def test_a_repeat_gets_the_first_record_once_its_name_is_durable(tmp_path, monkeypatch):
+    storage = LocalStorage(tmp_path)
+    sid = "00000000-0000-4000-8000-000000000045"
+    storage.put_new("referral", sid, {"submission_id": sid, "reference": "FIRST234"})
+    watch = Syscalls(monkeypatch)
+    stored, created = storage.put_new("referral", sid, {"submission_id": sid, "reference": "OTHER234"})
+    assert not created and stored["reference"] == "FIRST234"
+    assert watch.calls[-1] == ("fsync", "folder")  # the first writer may not have synced the folder yet
+    assert [p.name for p in (tmp_path / "referral").iterdir()] == [f"{sid}.json"]  # no temporary file left
+
+
+def test_the_first_submission_makes_its_folders_durably(tmp_path, monkeypatch):
+    watch = Syscalls(monkeypatch)
+    storage = LocalStorage(tmp_path / "var" / "submissions")
+    sid = "00000000-0000-4000-8000-000000000046"
+    assert storage.put_new("referral", sid, {"submission_id": sid})[1]
+    assert (tmp_path / "var" / "submissions" / "referral" / f"{sid}.json").exists()
+    # each new folder synced in its parent, then the file, its name and its folder
+    assert watch.calls == [("fsync", "folder")] * 3 + [
+        ("fsync", "tmp"),
+        ("link", ""),
+        ("unlink", ""),
+        ("fsync", "folder"),
+    ]
+
+
+def test_a_failed_write_is_a_storage_error_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    import functions.forms.local as local
+    from functions.forms.ports import StorageError
+
+    storage = LocalStorage(tmp_path)
+    sid = "00000000-0000-4000-8000-000000000047"
+    storage.put_new("referral", "00000000-0000-4000-8000-000000000048", {"submission_id": "x"})
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(local.os, "fsync", full)
+    with pytest.raises(StorageError):
+        storage.put_new("referral", sid, {"submission_id": sid})
+    assert [p.name for p in (tmp_path / "referral").iterdir()] == [
+        "00000000-0000-4000-8000-000000000048.json"
+    ]
+    assert storage.get("referral", sid) is None
