@@ -72,7 +72,9 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
     ):
         record["suspected_spam"] = True  # kept and counted, never emailed (see deliver)
     stored, created = services.storage.put_new(form, answers["submission_id"], record)
-    if not services.storage.is_sent(form, stored["submission_id"]):
+    # A record stored just now has not been emailed, so only a repeat asks whether it was (on AWS that question
+    # is an S3 request). Queueing one that was sent after all does no harm: deliver claims it first and stops.
+    if created or not services.storage.is_sent(form, stored["submission_id"]):
         try:
             services.queue.enqueue(form, stored["submission_id"])
         except Exception as exc:  # the record is safe; the sweep sends it later
