@@ -331,3 +331,12 @@ def test_confirmation_pages_go_to_the_forms_function_uncached(template: dict[str
     role = template["Resources"]["FormsRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     (reads,) = [s for s in role if s["Sid"] == "ReadFormAndConfirmationPagesToFillIn"]
     assert reads["Action"] == "s3:GetObject"
+
+
+def test_failed_posts_get_a_page_that_says_what_to_do_but_our_own_503_is_kept(template: dict[str, Any]) -> None:
+    distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    pages = {r["ErrorCode"]: r["ResponsePagePath"] for r in distribution["CustomErrorResponses"]}
+    for code in (500, 502, 504):
+        assert pages[code] == "/forms/not-sent/index.html"
+        assert (ROOT / "docs" / "forms" / "not-sent.md").exists()
+    assert 503 not in pages  # storage down: the API's own page, with the family's answers kept
