@@ -44,7 +44,6 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
-from struct import error as struct_error
 from typing import Any
 
 MAX_FILES = 3
@@ -264,7 +263,7 @@ def clean_copy(data: bytes, found: FileType) -> tuple[bytes, FileType]:
     clean = strip_metadata(data, found)
     now = sniff(clean[:SNIFF_BYTES])
     if now is None:  # an ID3 tag in front of something that is not sound, say
-        raise FileRefused(f"The selected file must be a {TYPE_NAMES}")
+        raise FileRefused(_RECORDING_BROKEN if found.kind == "recording" else _PICTURE_BROKEN)
     if len(clean) > MAX_BYTES:
         raise FileRefused(
             f"The file is too big once checked. Choose a file smaller than {MAX_BYTES // 2**20} MB"
@@ -449,7 +448,6 @@ def _clean_pdf_photo(page: Any, path: list[str], xobject: Any, budget: list[int]
 
 def _clean_mpeg_audio(data: bytes) -> bytes:
     """An MP3 or AAC stream without its ID3 (v1 and v2) and APEv2 tags, removed by mutagen."""
-    from mutagen import MutagenError
     from mutagen.apev2 import delete as delete_ape
     from mutagen.id3 import delete as delete_id3
 
@@ -463,7 +461,7 @@ def _clean_mpeg_audio(data: bytes) -> bytes:
             out.seek(0, io.SEEK_END)
             if out.tell() == before:
                 break
-    except (MutagenError, ValueError, OSError) as exc:
+    except Exception as exc:  # MutagenError mostly; anything else for a hostile file
         raise FileRefused(_RECORDING_BROKEN) from exc
     return out.getvalue()
 
@@ -480,20 +478,19 @@ def _clean_wav(data: bytes) -> bytes:
         with wave.open(out, "wb") as target:
             target.setparams(params)
             target.writeframes(frames)
-    except (wave.Error, EOFError, ValueError, OSError) as exc:  # not PCM sound, or broken
+    except Exception as exc:  # wave.Error or EOFError for a WAV that is not PCM sound, or broken
         raise FileRefused(_RECORDING_BROKEN) from exc
     return out.getvalue()
 
 
 def _clean_iso_media(data: bytes) -> bytes:
     """An M4A, MP4 or MOV without its iTunes-style tags (mutagen); the same bytes when mutagen cannot read it."""
-    from mutagen import MutagenError
     from mutagen.mp4 import delete
 
     out = io.BytesIO(data)
     try:
         delete(out)
-    except (MutagenError, ValueError, OSError, struct_error):
+    except Exception:  # MutagenError mostly; kept as it is, under the same warning
         return data
     return out.getvalue()
 
