@@ -142,10 +142,11 @@ def _reply_to(form: Form, answers: dict[str, Any]) -> str | Address | None:
 # and written by the standard library as before (get_body, get_content, as_bytes).
 
 _LINE = 78  # the SMTP policy's max_line_length: a longer header line is folded
+# Patterns as text: re compiles them at their first use (and keeps them), not when a handler starts.
 # Printable ASCII words with single spaces between them: never CR, LF or another control character.
-_PLAIN = re.compile(r"[!-~]+(?: [!-~]+)*")
+_PLAIN = r"[!-~]+(?: [!-~]+)*"
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*")  # dot-atom@dot-atom, ASCII
+_PLAIN_ADDRESS = rf"{_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*"  # dot-atom@dot-atom, ASCII
 
 
 def _set_header(message: EmailMessage, name: str, value: str | Address) -> None:
@@ -158,7 +159,7 @@ def _set_header(message: EmailMessage, name: str, value: str | Address) -> None:
         isinstance(value, str)
         and len(name) + 2 + len(value) <= _LINE
         and "=?" not in value
-        and _PLAIN.fullmatch(value)
+        and re.fullmatch(_PLAIN, value)
     ):
         message.set_raw(name, value)
     else:
@@ -182,7 +183,7 @@ def _set_folded(message: EmailMessage, name: str, value: str) -> None:
 def _set_message_id(message: EmailMessage, msgid: str) -> None:
     """make_msgid's id (ASCII, no spaces) is too long for one line with its name: the registry would fold it onto
     a line of its own, as here ("Message-ID: " then CRLF and a space: folding white space, read back the same)."""
-    if not _PLAIN.fullmatch(msgid) or " " in msgid or len(msgid) + 1 > _LINE:
+    if not re.fullmatch(_PLAIN, msgid) or " " in msgid or len(msgid) + 1 > _LINE:
         message["Message-ID"] = msgid
     elif len("Message-ID: ") + len(msgid) <= _LINE:
         message.set_raw("Message-ID", msgid)
@@ -256,7 +257,7 @@ def _address(value: Any) -> str | Address | None:
     registry would write it so); anything else must parse as an addr-spec (Address), or there is no address."""
     if not isinstance(value, str) or "@" not in value:
         return None
-    if _PLAIN_ADDRESS.fullmatch(value) and "=?" not in value:
+    if re.fullmatch(_PLAIN_ADDRESS, value) and "=?" not in value:
         return value
     user, _, domain = value.rpartition("@")
     try:
