@@ -4,8 +4,6 @@
 (function () {
   "use strict";
 
-  var YOUNG_FROM = 16;
-
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = crypto.getRandomValues(new Uint8Array(16));
@@ -236,17 +234,20 @@
     if (idField && !idField.value) idField.value = uuid();
     var places = swappable(form);
     var young = false;
+    // From this age the young person's words are shown (data/facts.yml, through the schema and the page).
+    var youngFrom = parseInt(form.getAttribute("data-kids-young-from"), 10);
     var age = form.querySelector('input[name="about.age"]');
     function chooseWords() {
       var years = age && /^\s*\d{1,2}\s*$/.test(age.value) ? parseInt(age.value, 10) : null;
-      young = years !== null && years >= YOUNG_FROM;
+      young = years !== null && years >= youngFrom;
       showWords(places, young);
     }
     if (age) age.addEventListener("input", chooseWords);
     chooseWords();
 
     var filesGroup = form.querySelector('[data-field="files"]');
-    var files = filesGroup ? uploader(form, filesGroup, 3) : null;
+    var fileBox = filesGroup && filesGroup.querySelector("input[type=file]");
+    var files = fileBox ? uploader(form, filesGroup, parseInt(fileBox.getAttribute("data-kids-max-files"), 10)) : null;
 
     // One question at a time.
     var steps = Array.prototype.filter.call(form.querySelectorAll("[data-field]"), function (g) {

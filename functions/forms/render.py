@@ -113,6 +113,7 @@ def _files(field: Field, typed: dict[str, str], error: FieldError | None) -> str
             name=field.path,
             type="file",
             accept=field.schema.get("x-accept"),
+            data_kids_max_files=most,
             disabled=len(ids) >= most,
             aria_describedby=" ".join(filter(None, [_describedby(field, error), f"{field.id}-limit"])),
         )
@@ -359,6 +360,8 @@ def _render_form(
     enctype = ' enctype="multipart/form-data"' if settings.get("files_field") else ""
     if settings.get("script"):  # a form with its own script: the shared forms script leaves it alone
         enctype += f' data-kids-enhanced="{escape(settings["script"])}"'
+    if settings.get("young_from"):  # the age from which the young person's words are shown
+        enctype += f' data-kids-young-from="{escape(str(settings["young_from"]))}"'
     if (
         form.lang != "en"
     ):  # the page's language goes with the answers even without JavaScript; words for the script

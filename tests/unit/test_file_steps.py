@@ -107,3 +107,14 @@ def test_a_post_carries_one_file_at_most(services):
     response = handle(event("/api/child-views", body, content_type, accept="text/html"), services)
     assert response["statusCode"] == 413
     assert "It must be 4 MB or smaller" in response["body"]
+
+
+def test_the_page_script_takes_its_numbers_from_the_schema_and_the_facts():
+    from functions.forms.facts import facts
+    from functions.forms.render import render_form
+    from functions.forms.schemas import get_form
+
+    form = get_form("child-views")
+    html = render_form(form)
+    assert f'data-kids-young-from="{facts()["young_person_age"]}"' in html
+    assert f'data-kids-max-files="{form.by_path()["files"].schema["maxItems"]}"' in html
