@@ -9,12 +9,14 @@ from html import escape
 from .reference import is_reference
 
 
-def _long_date(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+def values_from_query(query: dict[str, str], lang: str = "en") -> dict[str, str]:
+    """The safe values to show: a well-formed reference, and dates worked out from a real letter date (in words,
+    in the page's language)."""
+    from .i18n import long_date
 
+    def _long_date(day: dt.date) -> str:
+        return long_date(day, lang)
 
-def values_from_query(query: dict[str, str]) -> dict[str, str]:
-    """The safe values to show: a well-formed reference, and dates worked out from a real letter date."""
     values: dict[str, str] = {}
     reference = query.get("reference", "")
     if is_reference(reference):

@@ -137,6 +137,19 @@ def text(key: str, lang: str = DEFAULT, **values: Any) -> str:
     return words.format(**values) if values else words
 
 
+def long_date(day: Any, lang: str = DEFAULT) -> str:
+    """A date in words, like 'Saturday 2 January 2027', in the language (English when its catalogue has no dates)."""
+    words = catalogue("common", lang).get("dates") if lang != DEFAULT else None
+    if not words:
+        return f"{day:%A} {day.day} {day:%B %Y}"
+    return words["format"].format(
+        weekday=words["weekdays"][day.weekday()],
+        day=day.day,
+        month=words["months"][day.month - 1],
+        year=day.year,
+    )
+
+
 def script_texts(lang: str) -> dict[str, str]:
     """The words the forms script draws, for a form page in this language."""
     keys = (

@@ -96,7 +96,10 @@ def handle_sent_page(event: dict[str, Any], services: Any) -> dict[str, Any]:
         return problem(405, "Open this page with GET", headers={"Allow": "GET, HEAD"})
     page = page_for(str(event.get("rawPath") or ""), services.settings.site_path)
     query = event.get("queryStringParameters") or dict(parse_qsl(str(event.get("rawQueryString") or "")))
-    values = values_from_query({str(k): str(v) for k, v in query.items()})
+    lang = (page or "").split("/", 1)[0]
+    values = values_from_query(
+        {str(k): str(v) for k, v in query.items()}, lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+    )
     html = pages_for(services).read(page) if page else None
     if html is None:
         if not page:

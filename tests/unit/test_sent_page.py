@@ -88,3 +88,18 @@ def test_only_get_and_head(services):
     response = get(services, "/forms/referral-sent/", {}, "POST")
     assert response["statusCode"] == 405
     assert response["headers"]["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("pl", "sobota 2 stycznia 2027"), ("ur", "ہفتہ 2 جنوری 2027"), ("ar", "السبت 2 يناير 2027")],
+)
+def test_dates_are_written_in_the_pages_language(tmp_path, lang, words):
+    site = tmp_path / "site"
+    (site / lang / "forms" / "referral-sent").mkdir(parents=True)
+    (site / lang / "forms" / "referral-sent" / "index.html").write_text(PAGE, encoding="utf-8")
+    services = local_services(from_env({"VAR_DIR": str(tmp_path / "var"), "SITE_DIR": str(site)}))
+    query = {"reference": "ABCDEFGH", "letter_date": "2026-11-02"}
+    body = get(services, f"/{lang}/forms/referral-sent/", query)["body"]
+    assert f'data-kids-fill="contact_by">{words}</strong>' in body
+    assert "Saturday" not in body
