@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import base64
-import io
 import stat
 import time
 import uuid
-import wave
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,28 +13,10 @@ import pytest
 from functions.forms import file_links
 from functions.forms.config import from_env
 from functions.forms.http import handle
-from functions.forms.service import local_services
 from functions.forms.uploads import clean_key, keep, store_for
+from tests.unit.test_files import wav
 
 DAY = 86400
-
-
-@pytest.fixture
-def services(tmp_path: Path):
-    config = from_env(
-        {"VAR_DIR": str(tmp_path / "var"), "SITE_URL": "http://127.0.0.1:8000/", "SITE_DIR": ""}
-    )
-    return local_services(config)
-
-
-def wav() -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(b"\x01\x00" * 800)
-    return buffer.getvalue()
 
 
 def get(services, url: str, method: str = "GET") -> dict[str, Any]:

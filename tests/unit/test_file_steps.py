@@ -4,25 +4,12 @@ most, with every answer kept; nothing reaches the team until the family chooses 
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pytest
 
 from functions.forms import files
-from functions.forms.config import from_env
 from functions.forms.http import handle
-from functions.forms.service import local_services
 from tests.unit.test_uploads import event, multipart, png
 
 FIELDS = [("views.hard", "Maths is hard"), ("about.age", "9"), ("website", "")]
-
-
-@pytest.fixture
-def services(tmp_path: Path):
-    config = from_env(
-        {"VAR_DIR": str(tmp_path / "var"), "SITE_URL": "http://127.0.0.1:8000/", "SITE_DIR": ""}
-    )
-    return local_services(config)
 
 
 def post(services, fields: list[tuple[str, str]], file_parts: list[tuple[str, str, bytes]]) -> dict:
