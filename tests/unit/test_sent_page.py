@@ -9,8 +9,8 @@ import pytest
 
 from functions.forms.config import from_env
 from functions.forms.http import handle
-from functions.forms.service import local_services
 from functions.forms.sent_page import confirmation_pages
+from functions.forms.service import local_services
 
 PAGE = """<!doctype html><html lang="en"><head><title>Sent</title></head><body>
 <p>Your reference number is</p>
