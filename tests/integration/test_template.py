@@ -333,7 +333,9 @@ def test_confirmation_pages_go_to_the_forms_function_uncached(template: dict[str
     assert reads["Action"] == "s3:GetObject"
 
 
-def test_failed_posts_get_a_page_that_says_what_to_do_but_our_own_503_is_kept(template: dict[str, Any]) -> None:
+def test_failed_posts_get_a_page_that_says_what_to_do_but_our_own_503_is_kept(
+    template: dict[str, Any],
+) -> None:
     distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
     pages = {r["ErrorCode"]: r["ResponsePagePath"] for r in distribution["CustomErrorResponses"]}
     for code in (500, 502, 504):
