@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -48,19 +49,23 @@ def _make_folder(folder: Path) -> None:
         _fsync_directory(path.parent)
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _write_durably(path: Path, data: bytes) -> str:
     """Write data to a new temporary file beside path and fsync it; return the temporary file's name.
 
-    Durable as before: fsync returns only when the data and the file's size are on disk. It is written with
-    os.open/os.write instead of a buffered file object, which saves an fstat, a buffer and a flush. The caller
-    gives the file its name (link or rename) and then fsyncs the folder, so that the name is durable too.
+    fsync returns only when the data and the file's size are on disk. The caller gives the file its name (link or
+    rename) and then fsyncs the folder, so that the name is durable too. Written with os.open/os.write: no
+    buffered file object (its fstat, buffer and flush).
     """
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the mode open() uses, less the umask
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         os.fsync(fd)
     except BaseException:
         os.close(fd)
@@ -69,6 +74,75 @@ def _write_durably(path: Path, data: bytes) -> str:
         raise
     os.close(fd)
     return tmp
+
+
+# Linux can make a file with no name in a folder (O_TMPFILE) and name it later (linkat): the temporary name's
+# creation and removal are two folder changes fewer for the disk to write, and a crash leaves no temporary file.
+# Set to 0 for the rest of the process when the system or the file system cannot (then a temporary name is used).
+_ANONYMOUS = getattr(os, "O_TMPFILE", 0)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _create_new(path: Path, data: bytes) -> bool:
+    """Store data at path unless a file is there already: True when this call stored it.
+
+    Either way, when it returns, the file at path is complete and on disk, and so is its name: the data is
+    fsync'd before the file has a name, the name is given by link (atomic, and it fails when the name exists), and
+    the folder is fsync'd after (also for a name another writer gave, which may not have synced it yet).
+    Raises FileNotFoundError when the folder is missing.
+    """
+    global _ANONYMOUS
+    if _ANONYMOUS:
+        try:
+            return _create_anonymous(path, data, _ANONYMOUS)
+        except _Unsupported:
+            _ANONYMOUS = 0
+    tmp = _write_durably(path, data)
+    try:
+        os.link(tmp, path)
+        created = True
+    except FileExistsError:
+        created = False
+    finally:
+        os.unlink(tmp)
+    _fsync_directory(path.parent)
+    return created
+
+
+def _create_anonymous(path: Path, data: bytes, flag: int) -> bool:
+    """_create_new with O_TMPFILE: the file has no name until linkat gives it one, so no one sees it half-written."""
+    try:
+        fd = os.open(path.parent, os.O_WRONLY | flag, 0o666)
+    except OSError as exc:
+        if exc.errno in {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL}:  # not on this system or file system
+            raise _Unsupported from exc
+        raise
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            try:
+                # linkat(AT_SYMLINK_FOLLOW) of /proc's link to the open file (dst_dir_fd makes os.link use linkat)
+                os.link(f"/proc/self/fd/{fd}", path.name, dst_dir_fd=directory, follow_symlinks=True)
+                created = True
+            except FileExistsError:
+                created = False
+            except OSError as exc:
+                if exc.errno == errno.ENOENT and not path.parent.is_dir():
+                    raise  # the folder went away meanwhile: the caller makes it again
+                if exc.errno in {errno.ENOENT, errno.EXDEV, errno.EPERM, errno.EACCES}:
+                    raise _Unsupported from exc  # no /proc, or a link that does not follow it: nothing was named
+                raise
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    finally:
+        os.close(fd)  # an anonymous file that was not named is gone with its last descriptor
+    return created
 
 
 class LocalStorage:
@@ -94,20 +168,10 @@ class LocalStorage:
         data = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
         try:
             try:
-                tmp = _write_durably(path, data)
+                created = _create_new(path, data)
             except FileNotFoundError:  # the form's first submission: make its folder (not checked every time)
                 _make_folder(path.parent)
-                tmp = _write_durably(path, data)
-            try:
-                os.link(tmp, path)  # atomic and complete: a second writer with the same id fails here
-                created = True
-            except FileExistsError:
-                created = False
-            finally:
-                os.unlink(tmp)
-            # The name is durable before anyone is told the reference: ours, or (a duplicate) the first writer's,
-            # which may have linked its file but not yet synced the folder.
-            _fsync_directory(path.parent)
+                created = _create_new(path, data)
             if created:
                 return record, True
             return json.loads(path.read_text(encoding="utf-8")), False

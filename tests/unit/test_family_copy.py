@@ -4,12 +4,15 @@ team; it holds the reference and what happens next, and none of the answers; nev
 from __future__ import annotations
 
 import base64
+import errno
 import json
+import os
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 
+from functions.forms import local
 from functions.forms.aws import S3Storage
 from functions.forms.config import from_env
 from functions.forms.http import handle
@@ -235,43 +238,52 @@ def test_s3_keys_for_each_kind_of_email():
 
 
 class Syscalls:
-    """Records the durable-write calls in order (fsync of the temporary file or of a folder, link, unlink), each
-    passed through to the real call."""
+    """Records the durable-write calls in order (fsync of the new file or of a folder, link, unlink), each passed
+    through to the real call."""
 
     def __init__(self, monkeypatch):
-        import functions.forms.local as local
-
         self.calls: list[tuple[str, str]] = []
         self.kinds: dict[int, str] = {}
-        real_open, real_fsync, real_link, real_unlink = (
-            local.os.open,
-            local.os.fsync,
-            local.os.link,
-            local.os.unlink,
-        )
+        real_open, real_fsync, real_link, real_unlink = os.open, os.fsync, os.link, os.unlink
+        anonymous = getattr(os, "O_TMPFILE", -1)
 
         def open_(path, flags, *args, **kwargs):
             fd = real_open(path, flags, *args, **kwargs)
-            self.kinds[fd] = "folder" if Path(path).is_dir() else "tmp"
+            is_folder = Path(path).is_dir() and flags & anonymous != anonymous
+            self.kinds[fd] = "folder" if is_folder else "new"
             return fd
 
         def fsync(fd):
             self.calls.append(("fsync", self.kinds[fd]))
             real_fsync(fd)
 
-        def link(source, target):
+        def link(*args, **kwargs):
             self.calls.append(("link", ""))
-            real_link(source, target)
+            real_link(*args, **kwargs)
 
-        def unlink(path):
+        def unlink(*args, **kwargs):
             self.calls.append(("unlink", ""))
-            real_unlink(path)
+            real_unlink(*args, **kwargs)
 
         for name, function in (("open", open_), ("fsync", fsync), ("link", link), ("unlink", unlink)):
-            monkeypatch.setattr(local.os, name, function)
+            monkeypatch.setattr(os, name, function)
 
 
-def test_a_submission_is_synced_then_named_then_its_folder_synced(tmp_path, monkeypatch):
+@pytest.fixture(params=["anonymous", "temporary-name"])
+def way(request, monkeypatch):
+    """Each test runs with O_TMPFILE (where the system has it) and with a temporary name, the other systems' way."""
+    monkeypatch.setattr(local, "_ANONYMOUS", local._ANONYMOUS if request.param == "anonymous" else 0)
+    if request.param == "anonymous" and not local._ANONYMOUS:
+        pytest.skip("no O_TMPFILE here")
+    return request.param
+
+
+def durable_write(way):
+    named = [("fsync", "new"), ("link", "")]
+    return named + ([("unlink", "")] if way == "temporary-name" else []) + [("fsync", "folder")]
+
+
+def test_a_submission_is_synced_then_named_then_its_folder_synced(tmp_path, monkeypatch, way):
     storage = LocalStorage(tmp_path / "submissions")
     sid = "00000000-0000-4000-8000-000000000043"
     storage.put_new("referral", sid, {"submission_id": sid, "reference": "FIRST234"})  # makes the folders
@@ -279,18 +291,13 @@ def test_a_submission_is_synced_then_named_then_its_folder_synced(tmp_path, monk
     other = "00000000-0000-4000-8000-000000000044"
     stored, created = storage.put_new("referral", other, {"submission_id": other, "reference": "ABCD2345"})
     assert created and stored["reference"] == "ABCD2345"
-    assert watch.calls == [("fsync", "tmp"), ("link", ""), ("unlink", ""), ("fsync", "folder")]
-    assert (
-        json.loads((tmp_path / "submissions" / "referral" / f"{other}.json").read_text())["reference"]
-        == "ABCD2345"
-    )
-    assert sorted(p.name for p in (tmp_path / "submissions" / "referral").iterdir()) == [
-        f"{sid}.json",
-        f"{other}.json",
-    ]
+    assert watch.calls == durable_write(way)
+    folder = tmp_path / "submissions" / "referral"
+    assert json.loads((folder / f"{other}.json").read_text())["reference"] == "ABCD2345"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{sid}.json", f"{other}.json"]  # nothing temporary
 
 
-def test_a_repeat_gets_the_first_record_once_its_name_is_durable(tmp_path, monkeypatch):
+def test_a_repeat_gets_the_first_record_once_its_name_is_durable(tmp_path, monkeypatch, way):
     storage = LocalStorage(tmp_path)
     sid = "00000000-0000-4000-8000-000000000045"
     storage.put_new("referral", sid, {"submission_id": sid, "reference": "FIRST234"})
@@ -301,23 +308,17 @@ def test_a_repeat_gets_the_first_record_once_its_name_is_durable(tmp_path, monke
     assert [p.name for p in (tmp_path / "referral").iterdir()] == [f"{sid}.json"]  # no temporary file left
 
 
-def test_the_first_submission_makes_its_folders_durably(tmp_path, monkeypatch):
+def test_the_first_submission_makes_its_folders_durably(tmp_path, monkeypatch, way):
     watch = Syscalls(monkeypatch)
     storage = LocalStorage(tmp_path / "var" / "submissions")
     sid = "00000000-0000-4000-8000-000000000046"
     assert storage.put_new("referral", sid, {"submission_id": sid})[1]
     assert (tmp_path / "var" / "submissions" / "referral" / f"{sid}.json").exists()
     # each new folder synced in its parent, then the file, its name and its folder
-    assert watch.calls == [("fsync", "folder")] * 3 + [
-        ("fsync", "tmp"),
-        ("link", ""),
-        ("unlink", ""),
-        ("fsync", "folder"),
-    ]
+    assert watch.calls == [("fsync", "folder")] * 3 + durable_write(way)
 
 
-def test_a_failed_write_is_a_storage_error_and_leaves_nothing_behind(tmp_path, monkeypatch):
-    import functions.forms.local as local
+def test_a_failed_write_is_a_storage_error_and_leaves_nothing_behind(tmp_path, monkeypatch, way):
     from functions.forms.ports import StorageError
 
     storage = LocalStorage(tmp_path)
@@ -327,10 +328,33 @@ def test_a_failed_write_is_a_storage_error_and_leaves_nothing_behind(tmp_path, m
     def full(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(local.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(StorageError):
         storage.put_new("referral", sid, {"submission_id": sid})
     assert [p.name for p in (tmp_path / "referral").iterdir()] == [
         "00000000-0000-4000-8000-000000000048.json"
     ]
     assert storage.get("referral", sid) is None
+
+
+def test_without_o_tmpfile_support_a_temporary_name_is_used(tmp_path, monkeypatch):
+    if not local._ANONYMOUS:
+        pytest.skip("no O_TMPFILE here")
+    monkeypatch.setattr(local, "_ANONYMOUS", local._ANONYMOUS)
+    real_open = os.open
+
+    def refuse_anonymous(path, flags, *args, **kwargs):
+        if flags & os.O_TMPFILE == os.O_TMPFILE:
+            raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_anonymous)
+    storage = LocalStorage(tmp_path)
+    sid = "00000000-0000-4000-8000-000000000049"
+    assert storage.put_new("referral", sid, {"submission_id": sid, "reference": "ABCD2345"}) == (
+        {"submission_id": sid, "reference": "ABCD2345"},
+        True,
+    )
+    assert storage.get("referral", sid)["reference"] == "ABCD2345"
+    assert local._ANONYMOUS == 0  # asked once per process
+    assert [p.name for p in (tmp_path / "referral").iterdir()] == [f"{sid}.json"]
