@@ -6,6 +6,20 @@ import copy
 import uuid
 from typing import Any
 
+# The headers of every email to the team, in the order it has always had them; nothing else may appear.
+TEAM_EMAIL_HEADERS = [
+    "Subject",
+    "From",
+    "To",
+    "Reply-To",
+    "Date",
+    "Message-ID",
+    "Importance",
+    "X-Priority",
+    "MIME-Version",
+    "Content-Type",
+]
+
 REFERRAL: dict[str, Any] = {
     "submission_id": "00000000-0000-4000-8000-000000000001",
     "service": "mediation",

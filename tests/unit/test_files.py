@@ -30,7 +30,7 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-def jpeg_with_gps(orientation: int = 1) -> bytes:
+def gps_exif(orientation: int = 1) -> bytes:
     exif = Image.Exif()
     exif[IFD.GPSInfo] = {
         GPS.GPSLatitudeRef: "N",
@@ -40,8 +40,12 @@ def jpeg_with_gps(orientation: int = 1) -> bytes:
     }
     exif[0x010F] = "PhoneMaker"  # Make
     exif[0x0112] = orientation
+    return exif.tobytes()
+
+
+def jpeg_with_gps(orientation: int = 1) -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGB", (20, 10), (0, 90, 200)).save(buffer, "JPEG", exif=exif.tobytes())
+    Image.new("RGB", (20, 10), (0, 90, 200)).save(buffer, "JPEG", exif=gps_exif(orientation))
     return buffer.getvalue()
 
 
@@ -179,19 +183,6 @@ XMP = (
     b'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>XmpCreatorSunny</dc:creator></rdf:Description>'
     b'</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
 )
-
-
-def gps_exif(orientation: int = 1) -> bytes:
-    exif = Image.Exif()
-    exif[IFD.GPSInfo] = {
-        GPS.GPSLatitudeRef: "N",
-        GPS.GPSLatitude: (51.0, 30.0, 26.0),
-        GPS.GPSLongitudeRef: "W",
-        GPS.GPSLongitude: (0.0, 7.0, 39.0),
-    }
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x0112] = orientation
-    return exif.tobytes()
 
 
 def heic_with_gps(orientation: int = 6) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 
 from functions.forms import message as message_module
 from functions.forms.message import build_message
-from tests.unit.factories import referral
+from tests.unit.factories import TEAM_EMAIL_HEADERS, referral
 
 
 def record(answers, received="2026-11-28T10:00:00+00:00"):
@@ -202,18 +202,7 @@ def test_a_line_break_in_any_answer_stays_in_the_body():
 
 def test_the_headers_and_parts_are_those_the_team_always_had():
     parsed = build(referral(decision__letter_date="2026-10-05"))
-    assert list(parsed.keys()) == [
-        "Subject",
-        "From",
-        "To",
-        "Reply-To",
-        "Date",
-        "Message-ID",
-        "Importance",
-        "X-Priority",
-        "MIME-Version",
-        "Content-Type",
-    ]
+    assert list(parsed.keys()) == TEAM_EMAIL_HEADERS
     assert parsed["Date"] == "Sat, 28 Nov 2026 10:00:00 +0000"
     assert parsed["Message-ID"].strip().endswith(".ABCD2345@send-mediation.local>")
     assert parsed.get_content_type() == "multipart/alternative"
