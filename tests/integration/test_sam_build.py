@@ -20,6 +20,9 @@ from tests.integration.cfn import ROOT, functions, load_template
 RUNTIME_PROVIDES = {"boto3", "botocore", "s3transfer"}
 # import name -> the folder its distribution installs (when they differ)
 INSTALLED_AS = {"yaml": "yaml", "PIL": "PIL", "jsonschema": "jsonschema"}
+# The libraries that check and clean children's files: only the forms function has them (functions/Makefile).
+CLEANING = {"PIL", "pillow_heif", "pypdf", "mutagen"}
+CLEANS_FILES = {"FormsFunction"}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +69,7 @@ def test_each_function_is_built_with_code_schemas_data_and_bundle_but_not_boto3(
     template: dict[str, Any] = load_template()
     needed = _third_party_imports()
     # the scan sees the imports it should (pillow_heif, pypdf and mutagen are imported inside functions)
-    assert {"jsonschema", "yaml", "PIL", "pillow_heif", "pypdf", "mutagen"} <= needed
+    assert {"jsonschema", "yaml", *CLEANING} <= needed
     schemas = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas").rglob("*.json"))
     data = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "data").iterdir() if p.is_file())
     assert "data/facts.yml" in data and "data/bank-holidays.json" in data
@@ -79,17 +82,22 @@ def test_each_function_is_built_with_code_schemas_data_and_bundle_but_not_boto3(
             assert (artefact / relative).is_file(), f"{name} lacks {relative}"
         for package in RUNTIME_PROVIDES:
             assert not (artefact / package).exists(), f"{name} bundles {package}: the Lambda runtime has it"
-        for module in needed - RUNTIME_PROVIDES:
+        cleans = name in CLEANS_FILES
+        for module in needed - RUNTIME_PROVIDES - (set() if cleans else CLEANING):
             folder = INSTALLED_AS.get(module, module)
             assert (artefact / folder).is_dir() or (artefact / f"{folder}.py").is_file(), (
                 f"{name}: functions/ imports {module} but the artefact does not contain it"
             )
         assert not (artefact / "Makefile").exists() and not (artefact / "functions" / "Makefile").exists()
+        assert not list(artefact.rglob("*.cpython-311.pyc"))  # nothing compiled for the wrong Python
+        if not cleans:
+            for module in CLEANING:
+                assert not (artefact / module).exists(), f"{name} bundles {module}, which only cleaning needs"
+            continue
         # pillow-heif's compiled part and the libheif it bundles, for the Lambda runtime (CPython 3.12, arm64)
         assert list(artefact.glob("_pillow_heif.cpython-312-aarch64-linux-gnu.so")), f"{name}: no pillow-heif"
         assert list((artefact / "pillow_heif.libs").glob("libheif-*.so*")), f"{name}: no libheif"
         assert not list(artefact.glob("_pillow_heif.cpython-3*-x86_64-linux-gnu.so"))
-        assert not list(artefact.rglob("*.cpython-311.pyc"))  # nothing compiled for the wrong Python
 
 
 def test_the_built_template_points_at_the_artefacts(built: Path) -> None:

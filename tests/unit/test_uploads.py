@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import sys
 import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,9 +21,12 @@ from functions.forms.config import from_env
 from functions.forms.http import handle
 from functions.forms.reference import PATTERN
 from functions.forms.schemas import get_form
-from functions.forms.service import local_services
+from functions.forms.service import deliver, local_services
 from functions.forms.uploads import LocalUploads, email_files, store_for
 from tests.unit.test_files import heic_with_gps, m4a_with_tags, mp3_frames
+
+# What checks and cleans children's files; only the forms function bundles them on AWS.
+CLEANING_LIBRARIES = ("PIL", "pillow_heif", "pypdf", "mutagen")
 
 
 @pytest.fixture
@@ -328,3 +333,23 @@ def test_a_broken_pdf_or_heic_gets_a_field_error_not_a_server_error(services, da
     assert response["statusCode"] == 400
     (error,) = json.loads(response["body"])["errors"]
     assert error["field"] == "files" and error["text"].startswith(says)
+
+
+def test_the_upload_target_and_the_email_worker_need_no_cleaning_library(services, tmp_path, monkeypatch):
+    """On AWS their bundles leave the cleaning libraries out (functions/Makefile): only the forms function cleans."""
+    queued: list[tuple[str, str]] = []
+    photo = heic_with_gps()
+    with monkeypatch.context() as blocked:
+        for name in CLEANING_LIBRARIES:
+            blocked.setitem(sys.modules, name, None)  # `import` of any of them now fails
+        target = ask(services, len(photo), "image/heic")
+    assert target["status"] == 201
+    assert send_file(services, target, photo)["statusCode"] == 204
+    services.queue = SimpleNamespace(enqueue=lambda form, submission_id: queued.append((form, submission_id)))
+    assert submit(services, views(files=[target["upload_id"]]))["statusCode"] == 201  # cleaned here
+    with monkeypatch.context() as blocked:
+        for name in CLEANING_LIBRARIES:
+            blocked.setitem(sys.modules, name, None)
+        assert [deliver(services, *item) for item in queued] == ["sent"]
+    message, _ = team_email(tmp_path)
+    assert [a.get_filename() for a in message.iter_attachments()] == ["drawing-1.jpg"]
