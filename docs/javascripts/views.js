@@ -232,6 +232,8 @@
     var button = form.querySelector("[data-kids-submit]");
     var idField = form.querySelector('input[name="submission_id"]');
     if (idField && !idField.value) idField.value = uuid();
+    var defaultSend = form.querySelector("[data-kids-default-send]");  // only the page without JavaScript needs it
+    if (defaultSend) defaultSend.remove();
     var places = swappable(form);
     var young = false;
     // From this age the young person's words are shown (data/facts.yml, through the schema and the page).

@@ -121,12 +121,12 @@ def _file_step(form: Form, parsed: Parsed, services: Services) -> Response:
     removing = parsed.controls.get("remove_file")
     if removing:
         ids = [i for i in ids if i != removing]
-    elif not parsed.files:
-        errors = [FieldError(name, href_for(form, name), field.schema["x-no-js-words"]["choose"])]
-    else:
+    if parsed.files:  # a file chosen but not yet added is added, even when the button pressed was Remove
         parsed.answers[name] = ids
         errors = check_files(form, parsed, services, [])
         ids = parsed.answers.get(name) or ids
+    elif not removing:
+        errors = [FieldError(name, href_for(form, name), field.schema["x-no-js-words"]["choose"])]
     parsed.typed[name] = " ".join(ids)
     page = form_page_with_errors(form, parsed.typed, errors, services.settings, pages_for(services))
     log.info(

@@ -370,6 +370,15 @@ def _render_form(
         )
         enctype += f' lang="{form.lang}" dir="{"rtl" if form.lang in RTL else "ltr"}" data-kids-text="{escape(words)}"'
         body = f'<input type="hidden" name="lang" value="{escape(form.lang)}">' + body
+    if settings.get("files_field"):
+        # Enter in a text box presses a form's first submit button: without this one that would be "Remove" (of
+        # the first file) or "Add this file". Hidden from sight, the tab order and screen readers; the page's
+        # script, which has no such buttons, takes it away.
+        send = escape(settings.get("send_label", "Send"))
+        body = (
+            '<button type="submit" class="kids-visually-hidden" tabindex="-1" aria-hidden="true" '
+            f"data-kids-default-send>{send}</button>" + body
+        )
     return (
         f"{error_summary(errors)}"
         f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8"{enctype} '

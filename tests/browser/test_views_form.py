@@ -159,7 +159,9 @@ def test_without_javascript_a_child_adds_drawings_one_at_a_time_and_sends_views_
     )
     assert page.get_by_label("How old are you?").input_value() == "9"
     page.get_by_label("I am happy for you to send this to the mediator").check()
-    press(page, "Send my views")
+    # Enter in a text box sends the form (as Send would), not the first button on the page ("Remove file 1").
+    with page.expect_navigation():
+        page.get_by_label("How old are you?").press("Enter")
     page.wait_for_url(re.compile(r"/forms/child-views-sent/\?reference="))
     reference = reference_on(page)
     no_axe_violations_without_script(page, checker, "step3")

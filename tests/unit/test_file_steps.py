@@ -56,6 +56,16 @@ def test_remove_takes_that_file_off_and_keeps_the_others(services):
     assert "File 1 is added." in response["body"] and "File 2 is added." not in response["body"]
 
 
+def test_a_file_chosen_but_not_added_is_kept_when_remove_is_pressed(services):
+    first = ids_on(post(services, [*FIELDS, ("add_file", "1")], [("files", "a.png", png())])["body"])[0]
+    response = post(
+        services, [*FIELDS, ("files", first), ("remove_file", first)], [("files", "b.png", png())]
+    )
+    assert response["statusCode"] == 200
+    (kept,) = ids_on(response["body"])
+    assert kept != first and "File 1 is added." in response["body"]
+
+
 def test_add_this_file_with_no_file_or_a_wrong_one_says_what_to_do(services):
     response = post(services, [*FIELDS, ("add_file", "1")], [("files", "", b"")])
     assert response["statusCode"] == 400
