@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import files as f
+from .ports import StorageError
 
 log = logging.getLogger("forms")
 
@@ -37,21 +38,35 @@ LINK_DAYS = 7
 REDIRECT_SECONDS = 5 * 60  # the presigned GET behind a link: long enough to start a download
 
 
+def _read_local_key(path: Path) -> bytes | None:
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return key if len(key) >= 32 else None  # never an empty or short key, which anyone could guess
+
+
 def _local_key(var_dir: Path) -> bytes:
     path = var_dir / "file-links.key"
-    try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (OSError, ValueError):
-        pass
+    key = _read_local_key(path)
+    if key is not None:
+        return key
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
-    try:
-        # O_EXCL: when two processes make the key at once, the first one's is kept and both use it.
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
-    with os.fdopen(handle, "w", encoding="ascii") as out:
+    # Written whole under another name first, then linked into place: no process ever reads a half-written key,
+    # and when two make one at once the first one's is kept and both use it.
+    temp = var_dir / f".file-links.key.{secrets.token_hex(8)}"
+    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
         out.write(key.hex())
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        kept = _read_local_key(path)
+        if kept is not None:
+            return kept
+        os.replace(temp, path)  # a broken key left by an older version: links made with it stop working
+    finally:
+        temp.unlink(missing_ok=True)
     return key
 
 
@@ -117,7 +132,17 @@ def read_token(settings: Any, token: str, now: float | None = None) -> tuple[str
 # GET /api/files/<token> ----------------------------------------------------------------------------------------
 
 
-def _page(status: int, title: str, text: str) -> dict[str, Any]:
+def _kept_type(description: bytes) -> f.FileType | None:
+    """The kind of a kept file, from the description stored beside it (None when that cannot be read)."""
+    try:
+        info = json.loads(description)
+    except ValueError:
+        return None
+    kind = info.get("content_type") if isinstance(info, dict) else None
+    return f.BY_CONTENT_TYPE.get(kind) if isinstance(kind, str) else None
+
+
+def _page(status: int, title: str, text: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     from .http import html_response
 
     html = (
@@ -126,7 +151,7 @@ def _page(status: int, title: str, text: str) -> dict[str, Any]:
         f"<title>{escape(title)} - KIDS SEND Mediation</title></head>"
         f"<body><main><h1>{escape(title)}</h1><p>{escape(text)}</p></main></body></html>"
     )
-    return html_response(status, html, headers={"X-Robots-Tag": "noindex"})
+    return html_response(status, html, headers={"X-Robots-Tag": "noindex", **(headers or {})})
 
 
 def handle_file_link(event: dict[str, Any], services: Any) -> dict[str, Any]:
@@ -153,19 +178,29 @@ def handle_file_link(event: dict[str, Any], services: Any) -> dict[str, Any]:
         )
     store = store_for(services)
     key = clean_key(upload_id)
-    info_key = key + ".json"
-    if store.size(info_key) is None or store.size(key) is None:
-        return _page(404, "This file is no longer kept", "Files are deleted when the retention period ends.")
-    info = json.loads(store.read(info_key))
-    found = f.BY_CONTENT_TYPE.get(info.get("content_type", ""))
-    if found is None:
-        return _page(404, "This file is no longer kept", "Files are deleted when the retention period ends.")
-    filename = f.email_name(found, number)
+    gone = _page(404, "This file is no longer kept", "Files are deleted when the retention period ends.")
+    try:
+        if store.size(key + ".json") is None or store.size(key) is None:
+            return gone
+        found = _kept_type(store.read(key + ".json"))
+        if found is None:  # its description is unreadable: never guess what the file is
+            log.error("file link: unreadable file description")
+            return gone
+        filename = f.email_name(found, number)
+        if isinstance(store, S3Uploads):
+            url = store.link(key, filename, found.content_type, REDIRECT_SECONDS)
+            log.info("file link opened")
+            return {"statusCode": 302, "headers": {"Location": url, **SECURITY_HEADERS}, "body": ""}
+        data = b"" if method == "HEAD" else store.read(key)
+    except StorageError:
+        log.error("file link: storage failed")
+        return _page(
+            503,
+            "This file cannot be opened just now",
+            "Our storage is not answering. Try the link again in a few minutes.",
+            headers={"Retry-After": "60"},
+        )
     log.info("file link opened")
-    if isinstance(store, S3Uploads):
-        url = store.link(key, filename, found.content_type, REDIRECT_SECONDS)
-        return {"statusCode": 302, "headers": {"Location": url, **SECURITY_HEADERS}, "body": ""}
-    data = b"" if method == "HEAD" else store.read(key)
     return {
         "statusCode": 200,
         "headers": {

@@ -267,20 +267,24 @@ def handle(event: dict[str, Any], services: Services) -> Response:
         response = problem(exc.status, exc.text)
     except Exception as exc:  # a bug of ours: say so plainly; log the kind of error, nothing the family sent
         # No traceback: an exception's message can quote what was sent.
-        log.error("unexpected error route=%s kind=%s", route, type(exc).__name__)
+        log.error("unexpected error route=%s kind=%s", _route_name(route, sent_page), type(exc).__name__)
         response = problem(
             500, f"Something went wrong on our side. Try again later, or call us on {facts()['phone']}"
         )
-    # The route's name only, and only when it is one of ours: a path can carry anything a client chooses.
-    known = (
-        route == "token"
-        or route.split("/", 1)[0] == "files"
-        or (route and (form_for_route(route) or _extra_route(route)))
-    )
     log.info(
         "request route=%s status=%s ms=%.1f",
-        "sent-page" if sent_page else route.split("/", 1)[0] if known else "other",
+        _route_name(route, sent_page),
         response["statusCode"],
         (time.perf_counter() - started) * 1000,
     )
     return response
+
+
+def _route_name(route: str, sent_page: bool) -> str:
+    """The route's name for a log line, and only when it is one of ours: a path can carry anything a client chooses,
+    and the rest of a file link's path is the link itself."""
+    if sent_page:
+        return "sent-page"
+    first = route.split("/", 1)[0]
+    known = first in {"token", "files"} or (route and (form_for_route(route) or _extra_route(route)))
+    return first if known else "other"

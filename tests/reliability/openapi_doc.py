@@ -170,6 +170,7 @@ def build() -> dict[str, Any]:
                         "405": _problems(405)["405"],
                         "410": _page("The link is more than 7 days old"),
                         "429": _problems(429)["429"],
+                        "503": _page("The storage is not answering: try the link again in a few minutes"),
                     },
                 }
             },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 import stat
 import time
 import uuid
@@ -13,6 +14,7 @@ import pytest
 from functions.forms import file_links
 from functions.forms.config import from_env
 from functions.forms.http import handle
+from functions.forms.ports import StorageError
 from functions.forms.uploads import clean_key, keep, store_for
 from tests.unit.test_files import wav
 
@@ -106,3 +108,37 @@ def test_the_local_key_is_kept_privately_so_links_outlive_the_process(services, 
 def test_the_expiry_is_given_as_a_date():
     now = 1_795_000_000  # 18 November 2026, 11:06 UTC, a made-up moment
     assert file_links.expiry_text(now) == "25 November 2026"
+
+
+def test_an_empty_or_short_key_file_is_never_used_to_sign(services, tmp_path):
+    key_file = tmp_path / "var" / "file-links.key"
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("")  # as a crash halfway through writing one could leave it
+    token = file_links.make_token(services.settings, str(uuid.uuid4()), 1)
+    assert len(bytes.fromhex(key_file.read_text())) == 32
+    assert file_links.read_token(services.settings, token)[1] == 1
+    assert [p.name for p in key_file.parent.iterdir() if p.name.startswith(".file-links")] == []
+
+
+def test_storage_trouble_or_an_unreadable_description_is_a_page_not_a_500_and_the_link_is_not_logged(
+    services, tmp_path, caplog, monkeypatch
+):
+    caplog.set_level(logging.INFO)
+    upload_id = keep(store_for(services), wav())
+    url = file_links.link(services.settings, upload_id, 1)
+    token = url.rsplit("/", 1)[1]
+    (tmp_path / "var" / "uploads" / (clean_key(upload_id) + ".json")).write_text("[not json")
+    assert get(services, url)["statusCode"] == 404
+    (tmp_path / "var" / "uploads" / (clean_key(upload_id) + ".json")).write_text('{"content_type": ["x"]}')
+    assert get(services, url)["statusCode"] == 404
+
+    def storage_down(*_: Any) -> None:
+        raise StorageError("down")
+
+    monkeypatch.setattr(type(store_for(services)), "size", storage_down)
+    response = get(services, url)
+    assert response["statusCode"] == 503 and "Try the link again" in response["body"]
+    monkeypatch.setattr(file_links, "handle_file_link", storage_down)  # as a bug of ours would
+    assert get(services, url)["statusCode"] == 500
+    assert "unexpected error route=files kind=StorageError" in caplog.text
+    assert token not in caplog.text and upload_id not in caplog.text
