@@ -51,7 +51,11 @@ MAX_BYTES = 20 * 1024 * 1024  # each file, uploaded straight to storage
 MAX_FORM_FILE_BYTES = 4 * 1024 * 1024  # each file, inside a form posted without JavaScript
 EMAIL_ATTACH_BYTES = 10 * 1024 * 1024  # in total, attached to the team's email; the rest are linked
 SNIFF_BYTES = 4096  # enough of the start of a file to tell what it is
-MAX_PIXELS = 60_000_000  # larger images are refused rather than decoded
+# A picture's pixels once decoded (width x height x channels), the most one is ever held as: a 48-megapixel phone
+# photo is 144 MB. A larger JPEG is decoded at a half, a quarter or an eighth of its size (a drawing still shows
+# well); any other larger picture is refused before it is decoded. This keeps a cleaning's memory (the picture
+# about twice over, while it is turned upright and saved) well inside the forms function's 1024 MB.
+MAX_PICTURE_BYTES = 150_000_000
 
 # What a browser may declare when asking to upload. The declared type only filters out the obviously wrong:
 # the content decides. Some browsers give no type for HEIC, so "" and octet-stream are let through to the sniff.
@@ -275,27 +279,41 @@ def _clean_picture(data: bytes, found: FileType) -> bytes:
     """A JPEG or PNG decoded and saved again with Pillow, upright, with no metadata."""
     from PIL import Image, ImageOps
 
+    out = io.BytesIO()
     try:
         with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise FileRefused(_PICTURE_TOO_BIG)
+            _fit_in_memory(image, found)
             image.load()
-            upright = ImageOps.exif_transpose(image) or image
             keep = {k: v for k, v in image.info.items() if k == "transparency"}
-            clean = upright.copy()
+            ImageOps.exif_transpose(image, in_place=True)  # in place: no third copy of a large picture
+            image.info = keep
+            if found is JPEG:
+                clean = image if image.mode in {"RGB", "L", "CMYK"} else image.convert("RGB")
+                clean.save(out, "JPEG", quality=90)  # not `optimize`: it holds the whole picture's data again
+            else:
+                image.save(out, "PNG", **keep)
     except FileRefused:
         raise
+    except (
+        Image.DecompressionBombError
+    ) as exc:  # Pillow's own limit, far above ours: a picture of 179+ megapixels
+        raise FileRefused(_PICTURE_TOO_BIG) from exc
     except Exception as exc:  # Pillow raises many kinds for a broken or hostile file
         raise FileRefused(_PICTURE_BROKEN) from exc
-    clean.info = keep
-    out = io.BytesIO()
-    if found is JPEG:
-        if clean.mode not in {"RGB", "L", "CMYK"}:
-            clean = clean.convert("RGB")
-        clean.save(out, "JPEG", quality=90, optimize=True)
-    else:
-        clean.save(out, "PNG", optimize=True, **keep)
     return out.getvalue()
+
+
+def _fit_in_memory(image: Any, found: FileType) -> None:
+    """Refuse a picture too big to decode, or have a JPEG decoded at a half, a quarter or an eighth of its size."""
+    decoded = image.width * image.height * len(image.getbands())
+    if decoded <= MAX_PICTURE_BYTES:
+        return
+    scale = next((k for k in (2, 4, 8) if decoded // (k * k) <= MAX_PICTURE_BYTES), None)
+    if found is not JPEG or scale is None:
+        raise FileRefused(_PICTURE_TOO_BIG)
+    # libjpeg decodes straight to the smaller size, so the full-size picture is never held. (Pillow picks the
+    # largest reduction that still gives at least the size asked for.)
+    image.draft(image.mode, (image.width // scale, image.height // scale))
 
 
 def _clean_heif(data: bytes) -> bytes:
@@ -312,14 +330,16 @@ def _clean_heif(data: bytes) -> bytes:
     try:
         heif = pillow_heif.open_heif(io.BytesIO(data), convert_hdr_to_8bit=True)
         width, height = heif.size  # from the file's boxes: nothing is decoded yet
-        if width * height > MAX_PIXELS:
+        if width * height * (4 if heif.has_alpha else 3) > MAX_PICTURE_BYTES:  # libheif cannot decode smaller
             raise FileRefused(_PICTURE_TOO_BIG)
         image = heif.to_pillow()
         del heif
         if "A" in image.mode or "a" in image.mode:  # see-through: put on white paper (JPEG has no alpha)
-            rgba = image.convert("RGBA")
+            rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+            del image
             picture = Image.new("RGB", rgba.size, "white")
             picture.paste(rgba, mask=rgba.getchannel("A"))
+            del rgba
         else:
             picture = image if image.mode in {"RGB", "L"} else image.convert("RGB")
     except FileRefused:

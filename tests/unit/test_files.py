@@ -274,10 +274,26 @@ def test_a_broken_heic_is_refused_not_crashed_on(data):
         files.clean_copy(data, files.HEIC)
 
 
-def test_a_heic_with_too_many_pixels_is_refused_before_it_is_decoded(monkeypatch):
-    monkeypatch.setattr(files, "MAX_PIXELS", 64 * 32 - 1)
+def test_a_heic_or_png_too_big_to_decode_is_refused_before_it_is_decoded(monkeypatch):
+    monkeypatch.setattr(files, "MAX_PICTURE_BYTES", 64 * 32 * 3 - 1)  # the test HEIC is 64 x 32, RGB
     with pytest.raises(files.FileRefused, match="The picture is too big"):
         files.strip_metadata(heic_with_gps(), files.HEIC)
+    monkeypatch.setattr(files, "MAX_PICTURE_BYTES", 12 * 8 * 3 - 1)  # png() is 12 x 8, RGB
+    with pytest.raises(files.FileRefused, match="The picture is too big"):
+        files.strip_metadata(png(), files.PNG)
+
+
+@pytest.mark.parametrize(("over", "shrunk"), [(2, (10, 5)), (5, (5, 3)), (20, (3, 2))])
+def test_a_jpeg_too_big_to_decode_whole_is_decoded_smaller_upright_and_clean(monkeypatch, over, shrunk):
+    """20 x 10 turned a quarter (EXIF orientation 6), with 2, 5 or 20 times the pixels allowed: decoded at a half,
+    a quarter or an eighth of its size by libjpeg (so the full size is never held), then turned upright."""
+    monkeypatch.setattr(files, "MAX_PICTURE_BYTES", 20 * 10 * 3 // over)
+    clean = Image.open(io.BytesIO(files.strip_metadata(jpeg_with_gps(orientation=6), files.JPEG)))
+    assert clean.size == (shrunk[1], shrunk[0])  # upright: taller than wide
+    assert dict(clean.getexif()) == {}
+    monkeypatch.setattr(files, "MAX_PICTURE_BYTES", 20 * 10 * 3 // 100)  # more than an eighth would need
+    with pytest.raises(files.FileRefused, match="The picture is too big"):
+        files.strip_metadata(jpeg_with_gps(), files.JPEG)
 
 
 def photo_pdf() -> bytes:
