@@ -10,7 +10,8 @@ FORMS_SECRET. Opening the link checks the signature and the time, then:
 
 Locally, with no FORMS_SECRET, the key is kept in var/file-links.key (made at first use, readable by its owner
 only), so a link written by `make send-pending` works on the server of `make serve`, after restarts too.
-Nothing here logs a token, an upload id or a file name.
+Nothing here logs a token, an upload id or a file name. The answers are 403 (a link that is not ours) and 410 (expired,
+or the file is gone) rather than 404, whose body CloudFront replaces with the site's "page not found".
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def handle_file_link(event: dict[str, Any], services: Any) -> dict[str, Any]:
     try:
         upload_id, number = read_token(settings, token)
     except BadToken:
-        return _page(404, "This link is not right", "Check that you copied all of the link from the email.")
+        return _page(403, "This link is not right", "Check that you copied all of the link from the email.")
     except Expired as expired:
         return _page(
             410,
@@ -178,7 +179,7 @@ def handle_file_link(event: dict[str, Any], services: Any) -> dict[str, Any]:
         )
     store = store_for(services)
     key = clean_key(upload_id)
-    gone = _page(404, "This file is no longer kept", "Files are deleted when the retention period ends.")
+    gone = _page(410, "This file is no longer kept", "Files are deleted when the retention period ends.")
     try:
         if store.size(key + ".json") is None or store.size(key) is None:
             return gone

@@ -342,3 +342,5 @@ def test_failed_posts_get_a_page_that_says_what_to_do_but_our_own_503_is_kept(
         assert pages[code] == "/forms/not-sent/index.html"
         assert (ROOT / "docs" / "forms" / "not-sent.md").exists()
     assert 503 not in pages  # storage down: the API's own page, with the family's answers kept
+    # The file links' own pages (functions/forms/file_links.py) reach the team as they are.
+    assert not {403, 410, 503} & set(pages)

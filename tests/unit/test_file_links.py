@@ -77,7 +77,7 @@ def test_a_changed_or_cut_link_is_refused(services, change):
     with pytest.raises(file_links.BadToken):
         file_links.read_token(services.settings, changed)
     response = get(services, f"{services.settings.site_url}api/files/{changed}")
-    assert response["statusCode"] == 404
+    assert response["statusCode"] == 403
     assert "RIFF" not in response["body"]
 
 
@@ -87,7 +87,7 @@ def test_a_file_deleted_by_retention_says_so_and_other_methods_are_refused(servi
     assert get(services, url, "POST")["statusCode"] == 405
     (tmp_path / "var" / "uploads" / clean_key(upload_id)).unlink()
     response = get(services, url)
-    assert response["statusCode"] == 404
+    assert response["statusCode"] == 410
     assert "no longer kept" in response["body"]
 
 
@@ -128,9 +128,9 @@ def test_storage_trouble_or_an_unreadable_description_is_a_page_not_a_500_and_th
     url = file_links.link(services.settings, upload_id, 1)
     token = url.rsplit("/", 1)[1]
     (tmp_path / "var" / "uploads" / (clean_key(upload_id) + ".json")).write_text("[not json")
-    assert get(services, url)["statusCode"] == 404
+    assert get(services, url)["statusCode"] == 410
     (tmp_path / "var" / "uploads" / (clean_key(upload_id) + ".json")).write_text('{"content_type": ["x"]}')
-    assert get(services, url)["statusCode"] == 404
+    assert get(services, url)["statusCode"] == 410
 
     def storage_down(*_: Any) -> None:
         raise StorageError("down")
