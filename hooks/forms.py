@@ -19,7 +19,8 @@ from functions.forms.page import FORM_END, FORM_START  # noqa: E402
 from functions.forms.render import render_form  # noqa: E402
 from functions.forms.schemas import FORM_FILES, get_form  # noqa: E402
 
-PLACEHOLDER = re.compile(r"<!--\s*form:\s*([a-z-]+)\s*-->")
+# <!-- form: NAME --> for the form itself; <!-- form: NAME paper --> for its questions to print (nothing to send).
+PLACEHOLDER = re.compile(r"<!--\s*form:\s*([a-z-]+)(\s+paper)?\s*-->")
 
 
 def on_page_content(html, page, config, files, **kwargs):
@@ -39,7 +40,12 @@ def on_page_content(html, page, config, files, **kwargs):
         api = os.environ.get("API_URL", "").rstrip("/")
         base = urlsplit(config["site_url"] or "/").path or "/"
         action = f"{api}/api/{form.settings['route']}"
-        return FORM_START + render_form(form, action=action, base_url=base + page_prefix(lang)) + FORM_END
+        paper = bool(match.group(2))
+        return (
+            FORM_START
+            + render_form(form, action=action, base_url=base + page_prefix(lang), paper=paper)
+            + FORM_END
+        )
 
     html = PLACEHOLDER.sub(form_html, html)
     return html + page_assets(page.file.src_uri, html, urlsplit(config["site_url"] or "/").path or "/")

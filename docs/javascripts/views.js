@@ -262,7 +262,7 @@
     var back = el("button", { type: "button", "class": "kids-button kids-button--secondary" }, "Back");
     var next = el("button", { type: "button", "class": "kids-button" }, "Next");
     var all = el("button", { type: "button", "class": "kids-link-button" }, "Show all the questions on one page");
-    nav.appendChild(back); nav.appendChild(next);
+    nav.appendChild(next); nav.appendChild(back);  // going on comes first in the tab order
     form.insertBefore(count, form.firstChild);
     button.parentNode.insertBefore(nav, button);
     button.parentNode.insertBefore(all, button.nextSibling);
@@ -280,8 +280,15 @@
       button.hidden = stepping && !last;
       all.hidden = !stepping;
       if (focus) {
-        var target = steps[at].querySelector("input:not([type=hidden]):not([disabled]), textarea");
-        if (target) target.focus();
+        // The chosen answer, if there is one (Space on another radio would change it), else the first box.
+        var target = steps[at].querySelector("input[type=radio]:checked") ||
+          steps[at].querySelector("input:not([type=hidden]):not([disabled]), textarea");
+        // The question and its number in sight first: focus alone would scroll only as far as the box.
+        (stepping ? count : steps[at]).scrollIntoView({ block: "start" });
+        if (target) {
+          target.focus({ preventScroll: true });
+          if (target.getBoundingClientRect().bottom > window.innerHeight) target.scrollIntoView({ block: "nearest" });
+        }
       }
     }
 
@@ -311,7 +318,9 @@
       }).then(function (r) {
         if (r.status === 201 && r.data.reference) {
           var url = r.data.confirmation_url || (form.dataset.kidsConfirmation + "?reference=" + encodeURIComponent(r.data.reference));
-          window.location.assign(url + (young ? "&words=young" : ""));
+          // The server adds words=young from the age answer; a page whose script chose those words says so too.
+          if (young && !/[?&]words=young/.test(url)) url += "&words=young";
+          window.location.assign(url);
           return;
         }
         throw r;

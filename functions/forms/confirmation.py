@@ -50,3 +50,9 @@ def fill(html: str, values: dict[str, str]) -> str:
             html,
         )
     return html
+
+
+def choose_words(html: str, young: bool) -> str:
+    """Hide the wording not meant for this reader (data-kids-words="child" or "young"), as the page's script does."""
+    other = "child" if young else "young"
+    return re.sub(rf'(<\w+[^>]*\bdata-kids-words="{other}")', r"\1 hidden", html)

@@ -79,16 +79,26 @@ def _wants_json(headers: dict[str, str], content_type: str) -> bool:
     return content_type == "application/json" or "application/json" in headers.get("accept", "")
 
 
+def _answer(answers: dict[str, Any], path: str | None) -> Any:
+    """The answer at a dotted path ('decision.letter_date'), or None."""
+    if not path:
+        return None
+    value: Any = answers
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _confirmation_location(form: Form, services: Services, reference: str, answers: dict[str, Any]) -> str:
     """Where the browser goes after sending: always our own site (no open redirect), in the form's language."""
     query = {"reference": reference}
-    path = form.settings.get("deadline_field")
-    if path:
-        value: Any = answers
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if isinstance(value, str):
-            query["letter_date"] = value
+    letter_date = _answer(answers, form.settings.get("deadline_field"))
+    if isinstance(letter_date, str):
+        query["letter_date"] = letter_date
+    # The views form's thanks in the young person's words from their age on, with JavaScript or without.
+    age, young_from = _answer(answers, form.settings.get("age_field")), form.settings.get("young_from")
+    if isinstance(age, int) and not isinstance(age, bool) and young_from and age >= int(young_from):
+        query["words"] = "young"
     page = i18n.page_prefix(form.lang) + form.settings["confirmation_page"]
     return services.settings.site_url + page + "?" + urlencode(query)
 

@@ -86,7 +86,8 @@ def _files(field: Field, typed: dict[str, str], error: FieldError | None) -> str
     words = field.schema.get("x-no-js-words", {})
     ids = typed.get(field.path, "").split()
     most = field.schema.get("maxItems", 1)
-    step = _form_action.get() + f"#{field.id}"  # back to this question, not the top of the page
+    # Back to this question's label (not the top of the page, nor the box below the list of files added).
+    step = _form_action.get() + f"#{field.id}-label"
     added = "".join(
         f'<li class="kids-file-list__item">{escape(words["added"].format(number=n))} '
         + "<button "
@@ -137,7 +138,7 @@ def _files(field: Field, typed: dict[str, str], error: FieldError | None) -> str
         )
     limit = field.schema.get("x-no-js-hint", "")
     limit_html = f'<div class="kids-hint" id="{field.id}-limit" data-kids-no-js>{escape(limit)}</div>'
-    label = f'<label class="kids-label" for="{field.id}">{_label_text(field)}</label>'
+    label = f'<label class="kids-label" id="{field.id}-label" for="{field.id}">{_label_text(field)}</label>'
     return _group(
         field,
         error,
@@ -322,7 +323,8 @@ def error_summary(errors: Iterable[FieldError]) -> str:
     """The box at the top that lists every problem and links to each field."""
     errors = list(errors)
     items = "".join(f'<li><a href="{escape(e.href)}">{escape(e.text)}</a></li>' for e in errors)
-    hidden = "" if errors else " hidden"
+    # A page that comes back with errors opens on this box, even without JavaScript (GOV.UK's script does the same).
+    hidden = " autofocus" if errors else " hidden"
     return (
         f'<div class="kids-error-summary" data-kids-error-summary tabindex="-1" '
         f'aria-labelledby="kids-error-summary-title"{hidden}>'
@@ -337,19 +339,27 @@ def render_form(
     errors: Iterable[FieldError] = (),
     action: str | None = None,
     base_url: str = "/",
+    paper: bool = False,
 ) -> str:
-    """The whole form: error summary, every question in schema order, and the send button."""
+    """The whole form: error summary, every question in schema order, and the send button.
+
+    `paper`: the same questions to print and fill in with a pen, with nothing to type into or send."""
     token = _lang.set(form.lang)
     action_token = _form_action.set(action if action is not None else f"/api/{form.settings['route']}")
     try:
-        return _render_form(form, typed, errors, action, base_url)
+        return _render_form(form, typed, errors, action, base_url, paper)
     finally:
         _form_action.reset(action_token)
         _lang.reset(token)
 
 
 def _render_form(
-    form: Form, typed: dict[str, str] | None, errors: Iterable[FieldError], action: str | None, base_url: str
+    form: Form,
+    typed: dict[str, str] | None,
+    errors: Iterable[FieldError],
+    action: str | None,
+    base_url: str,
+    paper: bool = False,
 ) -> str:
     typed = typed or {}
     errors = list(errors)
@@ -370,6 +380,11 @@ def _render_form(
         )
         enctype += f' lang="{form.lang}" dir="{"rtl" if form.lang in RTL else "ltr"}" data-kids-text="{escape(words)}"'
         body = f'<input type="hidden" name="lang" value="{escape(form.lang)}">' + body
+    if paper:  # disabled: not in the tab order, nothing can be typed in or sent
+        return (
+            f'<div class="kids-form" data-kids-form="{escape(form.name)}">'
+            f'<fieldset class="kids-fieldset" disabled>{body}</fieldset></div>'
+        )
     if settings.get("files_field"):
         # Enter in a text box presses a form's first submit button: without this one that would be "Remove" (of
         # the first file) or "Add this file". Hidden from sight, the tab order and screen readers; the page's

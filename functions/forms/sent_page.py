@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from . import i18n
-from .confirmation import fill, values_from_query
+from .confirmation import choose_words, fill, values_from_query
 from .schemas import FORM_FILES, get_form
 
 log = logging.getLogger("forms")
@@ -115,4 +115,4 @@ def handle_sent_page(event: dict[str, Any], services: Any) -> dict[str, Any]:
             "</main></body></html>"
         )
         return html_response(200, html)
-    return html_response(200, fill(html, values))
+    return html_response(200, choose_words(fill(html, values), young=query.get("words") == "young"))

@@ -140,7 +140,7 @@ def test_without_javascript_a_child_adds_drawings_one_at_a_time_and_sends_views_
     # A first drawing, added on its own: the page comes back at the files question, answers kept.
     page.locator("#files").set_input_files(str(drawing(tmp_path, "first picture.png")))
     press(page, "Add this file")
-    assert page.url.endswith("#files") and not page.title().startswith("Error: ")
+    assert page.url.endswith("#files-label") and not page.title().startswith("Error: ")
     assert page.get_by_text("File 1 is added.").is_visible()
     assert page.get_by_label("What is hard for you?").input_value() == "Lunch is too loud."
     no_axe_violations_without_script(page, checker, "added")
@@ -178,5 +178,8 @@ def test_without_javascript_a_child_adds_drawings_one_at_a_time_and_sends_views_
 def test_the_paper_version_has_the_same_questions_and_passes_axe(page, live_server):
     page.goto(live_server.url + "forms/child-views-print/")
     assert page.get_by_label("What is going well for you?").is_visible()
+    # For a pen: nothing to tab into, type in or send (the boxes are disabled, and there is no form to post).
+    assert page.get_by_label("What is going well for you?").is_disabled()
+    assert page.locator(".kids-paper form").count() == 0
     assert not page.get_by_role("button", name="Send my views").is_visible()
     no_axe_violations(page)

@@ -103,3 +103,32 @@ def test_dates_are_written_in_the_pages_language(tmp_path, lang, words):
     body = get(services, f"/{lang}/forms/referral-sent/", query)["body"]
     assert f'data-kids-fill="contact_by">{words}</strong>' in body
     assert "Saturday" not in body
+
+
+@pytest.mark.parametrize(("age", "young"), [("9", False), ("15", False), ("16", True), ("25", True)])
+def test_without_javascript_the_thanks_are_in_the_words_for_the_readers_age(tmp_path, age, young):
+    """The views form's 303 says words=young from the young person's age (data/facts.yml); the page keeps only the
+    wording for that reader, as its script would."""
+    from tests.unit.test_uploads import event, multipart
+
+    site = tmp_path / "site" / "forms" / "child-views-sent"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text(
+        PAGE.replace(
+            "</body>", '<p data-kids-words="child">Thank you</p><p data-kids-words="young">Thanks</p></body>'
+        ),
+        encoding="utf-8",
+    )
+    services = local_services(
+        from_env({"VAR_DIR": str(tmp_path / "var"), "SITE_DIR": str(tmp_path / "site")})
+    )
+    fields = [("about.age", age), ("agree_to_send", "true"), ("website", "")]
+    body, content_type = multipart(fields, [])
+    sent = handle(event("/api/child-views", body, content_type, accept="text/html"), services)
+    assert sent["statusCode"] == 303
+    location = sent["headers"]["Location"]
+    assert ("words=young" in location) is young
+    query = dict(part.split("=", 1) for part in location.split("?", 1)[1].split("&"))
+    page = get(services, "/forms/child-views-sent/", query)["body"]
+    assert ('<p data-kids-words="child" hidden>' in page) is young
+    assert ('<p data-kids-words="young" hidden>' in page) is not young
