@@ -29,6 +29,7 @@ EXAMPLES = re.compile(r"<!--\s*deadlines:\s*examples\s*-->")
 CALCULATOR = re.compile(r"<!--\s*deadlines:\s*calculator\s*-->")
 SCRIPT = "javascripts/deadlines.js"
 STYLESHEET = "stylesheets/deadlines.css"
+FORM_STYLESHEET = "stylesheets/forms.css"  # the calculator's boxes, button and error box
 # The facts the browser needs (data/facts.yml).
 BROWSER_FACTS = (
     "phone",
@@ -143,7 +144,9 @@ def calculator_html(page_url: str) -> str:
     """The calculator form, for browsers with JavaScript (the page works fully without it)."""
     data = escape(json.dumps(browser_data(), separators=(",", ":"), ensure_ascii=False), quote=True)
     script = get_relative_url(SCRIPT, page_url)
+    css = get_relative_url(FORM_STYLESHEET, page_url)
     return (
+        f'<link rel="stylesheet" href="{escape(css)}">'
         # Shown from the first paint (no layout shift when the script starts); a <noscript> style in the page's
         # head hides it when JavaScript is off (overrides/main.html).
         f'<div class="kids-deadlines kids-needs-js" id="kids-deadlines" data-kids-deadlines="{data}">'

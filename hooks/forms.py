@@ -48,17 +48,20 @@ def on_page_content(html, page, config, files, **kwargs):
         )
 
     html = PLACEHOLDER.sub(form_html, html)
-    return html + page_assets(page.file.src_uri, html, urlsplit(config["site_url"] or "/").path or "/")
+    styles, scripts = page_assets(page.file.src_uri, html, urlsplit(config["site_url"] or "/").path or "/")
+    # Styles before the content they shape (nothing drawn first and moved after), scripts after it.
+    return styles + html + scripts
 
 
-def page_assets(src_uri: str, html: str, base: str) -> str:
-    """The scripts and styles only some pages need, so that every other page stays light."""
-    assets = []
+def page_assets(src_uri: str, html: str, base: str) -> tuple[str, str]:
+    """The styles and the scripts only some pages need, so that every other page stays light."""
+    styles, scripts = [], []
     if FORM_START in html or "data-kids-fill" in html:
-        assets.append(f'<script src="{base}javascripts/forms.js"></script>')
+        styles.append(f'<link rel="stylesheet" href="{base}stylesheets/forms.css">')
+        scripts.append(f'<script src="{base}javascripts/forms.js"></script>')
     if src_uri.startswith("forms/child-views"):
-        assets.append(f'<link rel="stylesheet" href="{base}stylesheets/views.css">')
-        assets.append(f'<script src="{base}javascripts/views.js"></script>')
+        styles.append(f'<link rel="stylesheet" href="{base}stylesheets/views.css">')
+        scripts.append(f'<script src="{base}javascripts/views.js"></script>')
     if src_uri.startswith("easy-read/"):
-        assets.append(f'<link rel="stylesheet" href="{base}stylesheets/easy-read.css">')
-    return "".join(assets)
+        styles.append(f'<link rel="stylesheet" href="{base}stylesheets/easy-read.css">')
+    return "".join(styles), "".join(scripts)
