@@ -294,9 +294,8 @@ def _clean_picture(data: bytes, found: FileType) -> bytes:
                 image.save(out, "PNG", **keep)
     except FileRefused:
         raise
-    except (
-        Image.DecompressionBombError
-    ) as exc:  # Pillow's own limit, far above ours: a picture of 179+ megapixels
+    # Pillow's own limit, far above ours (179 megapixels), met when a huge PNG is opened.
+    except Image.DecompressionBombError as exc:
         raise FileRefused(_PICTURE_TOO_BIG) from exc
     except Exception as exc:  # Pillow raises many kinds for a broken or hostile file
         raise FileRefused(_PICTURE_BROKEN) from exc
