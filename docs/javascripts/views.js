@@ -292,16 +292,33 @@
       }
     }
 
+    // A question asked only when a box is ticked (the address for the copy email): "question:box" pairs.
+    var onlyIf = {};
+    (form.getAttribute("data-kids-skip-unless") || "").split(" ").forEach(function (pair) {
+      var parts = pair.split(":");
+      if (parts[1]) onlyIf[parts[0]] = parts[1];
+    });
+    function skipped(i) {
+      var box = onlyIf[steps[i].getAttribute("data-field")];
+      var tick = box && form.querySelector('input[name="' + box + '"]');
+      return !!tick && !tick.checked;
+    }
+    function move(by) {
+      var i = at + by;
+      while (i > 0 && i < steps.length - 1 && skipped(i)) i += by;
+      show(i, true);
+    }
+
     function allOnOnePage() { stepping = false; show(at, false); }
-    back.addEventListener("click", function () { show(at - 1, true); });
-    next.addEventListener("click", function () { show(at + 1, true); });
+    back.addEventListener("click", function () { move(-1); });
+    next.addEventListener("click", function () { move(1); });
     all.addEventListener("click", function () { allOnOnePage(); steps[0].querySelector("input, textarea").focus(); });
     show(0, false);
 
     var sending = false;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (stepping && at < steps.length - 1) { show(at + 1, true); return; }
+      if (stepping && at < steps.length - 1) { move(1); return; }
       if (sending) return;
       if (files && files.busy()) {
         showErrors(form, summary, [{ field: "files", href: "#files", text: "Wait until your files have finished sending" }]);

@@ -370,6 +370,8 @@ def _render_form(
     enctype = ' enctype="multipart/form-data"' if settings.get("files_field") else ""
     if settings.get("script"):  # a form with its own script: the shared forms script leaves it alone
         enctype += f' data-kids-enhanced="{escape(settings["script"])}"'
+    if settings.get("copy_field") and settings.get("copy_email_field"):  # asked only when the box is ticked
+        enctype += f' data-kids-skip-unless="{escape(settings["copy_email_field"])}:{escape(settings["copy_field"])}"'
     if settings.get("young_from"):  # the age from which the young person's words are shown
         enctype += f' data-kids-young-from="{escape(str(settings["young_from"]))}"'
     if (

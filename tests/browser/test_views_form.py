@@ -80,8 +80,12 @@ def test_a_child_sends_views_and_a_drawing_one_question_at_a_time(page, live_ser
     page.locator("#files").set_input_files(str(drawing(tmp_path)))
     page.get_by_text("my drawing.png is added").wait_for()
     no_axe_violations(page)
+    seen = []
     while not page.locator('[data-field="agree_to_send"]').is_visible():
         page.get_by_role("button", name="Next").click()
+        seen.append(page.locator("[data-field]:visible").first.get_attribute("data-field"))
+    # The address for a copy email is asked only when the box for one is ticked.
+    assert "send_me_a_copy" in seen and "copy_email" not in seen
     assert count.inner_text() == f"Question {total} of {total}"
     page.get_by_label("I am happy for you to send this to the mediator").check()
     page.wait_for_timeout(
@@ -104,6 +108,22 @@ def test_a_child_sends_views_and_a_drawing_one_question_at_a_time(page, live_ser
     assert [a.get_filename() for a in attachments] == ["drawing-1.png"]
     assert attachments[0].get_content().startswith(b"\x89PNG")
     assert "my drawing" not in message.as_string()
+
+
+def test_the_address_for_a_copy_email_is_asked_once_the_box_is_ticked(page, live_server):
+    page.goto(live_server.url + "forms/child-views/")
+    box = page.locator('[data-field="send_me_a_copy"]')
+    while not box.is_visible():
+        page.get_by_role("button", name="Next").click()
+    box.locator("input").check()
+    page.get_by_role("button", name="Next").click()
+    assert page.locator('[data-field="copy_email"]').is_visible()
+    page.get_by_role("button", name="Back", exact=True).click()
+    box.locator("input").uncheck()
+    page.get_by_role("button", name="Next").click()
+    assert page.locator('[data-field="agree_to_send"]').is_visible()
+    page.get_by_role("button", name="Back", exact=True).click()
+    assert box.is_visible()
 
 
 def test_a_young_person_gets_young_persons_words(page, live_server):
