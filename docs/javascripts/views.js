@@ -214,7 +214,7 @@
       if (input.name === "website") { put("website", input.value); return; }
       var value = input.tagName === "TEXTAREA" ? input.value.replace(/\s+$/, "") : input.value.trim();
       if (!value) return;
-      if (input.name === "about.age" && /^\d{1,3}$/.test(value)) value = parseInt(value, 10);
+      if (input.name === form.getAttribute("data-kids-age-field") && /^\d{1,3}$/.test(value)) value = parseInt(value, 10);
       put(input.name, value);
     });
     var ids = files ? files.ids() : [];
@@ -238,7 +238,7 @@
     var young = false;
     // From this age the young person's words are shown (data/facts.yml, through the schema and the page).
     var youngFrom = parseInt(form.getAttribute("data-kids-young-from"), 10);
-    var age = form.querySelector('input[name="about.age"]');
+    var age = form.querySelector('input[name="' + form.getAttribute("data-kids-age-field") + '"]');
     function chooseWords() {
       var years = age && /^\s*\d{1,2}\s*$/.test(age.value) ? parseInt(age.value, 10) : null;
       young = years !== null && years >= youngFrom;

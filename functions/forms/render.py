@@ -372,8 +372,11 @@ def _render_form(
         enctype += f' data-kids-enhanced="{escape(settings["script"])}"'
     if settings.get("copy_field") and settings.get("copy_email_field"):  # asked only when the box is ticked
         enctype += f' data-kids-skip-unless="{escape(settings["copy_email_field"])}:{escape(settings["copy_field"])}"'
-    if settings.get("young_from"):  # the age from which the young person's words are shown
+    if settings.get(
+        "young_from"
+    ):  # the age from which the young person's words are shown, and where it is asked
         enctype += f' data-kids-young-from="{escape(str(settings["young_from"]))}"'
+        enctype += f' data-kids-age-field="{escape(settings.get("age_field", ""))}"'
     if (
         form.lang != "en"
     ):  # the page's language goes with the answers even without JavaScript; words for the script
@@ -382,6 +385,7 @@ def _render_form(
         )
         enctype += f' lang="{form.lang}" dir="{"rtl" if form.lang in RTL else "ltr"}" data-kids-text="{escape(words)}"'
         body = f'<input type="hidden" name="lang" value="{escape(form.lang)}">' + body
+    send = escape(settings.get("send_label", "Send"))
     if paper:  # disabled: not in the tab order, nothing can be typed in or sent
         return (
             f'<div class="kids-form" data-kids-form="{escape(form.name)}">'
@@ -391,7 +395,6 @@ def _render_form(
         # Enter in a text box presses a form's first submit button: without this one that would be "Remove" (of
         # the first file) or "Add this file". Hidden from sight, the tab order and screen readers; the page's
         # script, which has no such buttons, takes it away.
-        send = escape(settings.get("send_label", "Send"))
         body = (
             '<button type="submit" class="kids-visually-hidden" tabindex="-1" aria-hidden="true" '
             f"data-kids-default-send>{send}</button>" + body
@@ -402,6 +405,6 @@ def _render_form(
         f'data-kids-form="{escape(form.name)}" data-kids-confirmation="{escape(base_url + settings["confirmation_page"])}">'
         f"{body}"
         f"<div data-kids-check hidden></div>"
-        f'<button type="submit" class="kids-button" data-kids-submit>{escape(settings.get("send_label", "Send"))}</button>'
+        f'<button type="submit" class="kids-button" data-kids-submit>{send}</button>'
         f"</form>"
     )

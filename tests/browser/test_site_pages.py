@@ -85,3 +85,20 @@ def test_the_server_sends_security_headers(live_server):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"]
+
+
+@pytest.mark.parametrize("path", ["", "forms/child-views/", "ar/", "privacy/"])
+def test_at_320_px_nothing_scrolls_sideways_and_the_closed_menu_is_not_in_the_tab_order(
+    page, nojs_page, live_server, path
+):
+    """WCAG 1.4.10 at 320 CSS px, with JavaScript and without; the closed menu drawer's links are skipped by Tab."""
+    for each in (page, nojs_page):
+        each.set_viewport_size({"width": 320, "height": 640})
+        each.goto(live_server.url + path)
+        overflow = each.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path or '/'} is {overflow}px too wide"
+    presses = 0
+    while presses < 15 and not page.evaluate("() => !!document.activeElement.closest('.md-content')"):
+        page.keyboard.press("Tab")
+        presses += 1
+    assert presses <= 10, f"{presses} presses of Tab before the content of {path or '/'}"

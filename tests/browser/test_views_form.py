@@ -126,6 +126,41 @@ def test_the_address_for_a_copy_email_is_asked_once_the_box_is_ticked(page, live
     assert box.is_visible()
 
 
+def test_by_keyboard_the_question_stays_in_sight_next_comes_first_and_a_chosen_answer_keeps_focus(
+    page, live_server
+):
+    page.set_viewport_size({"width": 320, "height": 560})
+    page.goto(live_server.url + "forms/child-views/")
+    next_button = page.get_by_role("button", name="Next")
+    buttons = page.locator(".kids-steps button")
+    assert buttons.nth(0).inner_text() == "Next" and buttons.nth(1).inner_text() == "Back"
+    header_bottom = page.evaluate("() => document.querySelector('.md-header').getBoundingClientRect().bottom")
+    for _ in range(6):
+        next_button.click()
+        question = page.locator("[data-field]:visible").first.locator("label, legend").first
+        top = question.evaluate("e => e.getBoundingClientRect().top")
+        assert header_bottom <= top < 560, (
+            top,
+            header_bottom,
+        )  # the question is on screen, not under the header
+    # A radio question answered, then come back to: the chosen answer has the focus (Space would not change it).
+    page.goto(live_server.url + "forms/child-views/")
+    while not page.locator('[data-field="about.filled_in_by"]').is_visible():
+        next_button.click()
+    page.get_by_label("Me, with some help").check()
+    next_button.click()
+    page.get_by_role("button", name="Back", exact=True).click()
+    assert page.evaluate("() => document.activeElement.value") == "me_with_help"
+
+
+def test_without_javascript_a_page_with_errors_opens_on_the_error_box(nojs_page, live_server):
+    nojs_page.goto(live_server.url + "forms/child-views/")
+    with nojs_page.expect_navigation():
+        nojs_page.get_by_role("button", name="Send my views").click()
+    assert nojs_page.title().startswith("Error: ")
+    assert nojs_page.evaluate("() => document.activeElement.hasAttribute('data-kids-error-summary')")
+
+
 def test_a_young_person_gets_young_persons_words(page, live_server):
     page.goto(live_server.url + "forms/child-views/")
     assert page.get_by_text("Soon there will be a meeting about you").is_visible()
