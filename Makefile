@@ -42,7 +42,7 @@ test: $(STAMP) lint check-content ## Run every test
 	$(BIN)/python -m pytest
 
 send-pending: $(STAMP) ## Email any stored submission that has not been sent yet
-	$(BIN)/python -m functions.forms.local send-pending
+	$(BIN)/python -m functions.forms send-pending
 
 clean: ## Remove the built site and the virtual environment
 	rm -rf site $(VENV)

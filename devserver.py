@@ -19,6 +19,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from functions.forms.adapters.local import purge
+from functions.forms.application.deliver import send_pending
+from functions.forms.bootstrap import services as process_services
+from functions.forms.web.app import handle
+from functions.forms.web.sent_page import page_for
+
 ROOT = Path(__file__).resolve().parent
 MAX_REQUEST_BYTES = 25 * 1024 * 1024
 
@@ -58,9 +64,6 @@ def _problem(text: str) -> bytes:
 
 def make_handler(site_dir: Path, own_services=None):
     """The request handler; `own_services` (tests) instead of this process's services."""
-    from functions.forms.http import handle
-    from functions.forms.sent_page import page_for
-    from functions.forms.service import services as process_services
 
     def services():
         return own_services if own_services is not None else process_services()
@@ -212,16 +215,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}/")
     httpd = serve(args.host, args.port, args.site)
-    from functions.forms.retention import purge_settings
-    from functions.forms.service import send_pending, services
-
-    purged = purge_settings(services().settings)
+    config = process_services().settings
+    purged = purge(config.var_dir, config.local_retention_days)
     if purged:
-        print(f"Deleted after {services().settings.local_retention_days} days: {dict(purged)}")
-    waiting = send_pending(services())
+        print(f"Deleted after {config.local_retention_days} days: {dict(purged)}")
+    waiting = send_pending(process_services())
     if waiting:
         print(f"Emails from earlier submissions: {dict(waiting)}")
-    var = services().settings.var_dir
+    var = config.var_dir
     print(f"Serving the site and forms on http://{args.host}:{args.port}/  (Ctrl+C to stop)")
     print(f"Submissions are saved in {var / 'submissions'}/ and emails written to {var / 'outbox'}/")
     try:

@@ -188,12 +188,12 @@ def _fresh(code: str, runs: int = 7) -> float:
 def cold_start() -> dict:
     baseline = _fresh("import boto3\nfor s in ('s3', 'sqs', 'sesv2'): boto3.client(s)")
     api = _fresh(
-        "import functions.api as m\nfrom functions.forms.service import services\ns = services()\n"
+        "import functions.api as m\nfrom functions.forms.application.deliver import services\ns = services()\n"
         "from functions.forms import aws\n[aws.client(n) for n in ('s3', 'sqs', 'sesv2')]"
     )
     worker_code = (
         ("import functions.worker as m\n" if (ROOT / "functions" / "worker.py").exists() else "")
-        + "from functions.forms.service import services\nfrom functions.forms import aws\n[aws.client(n) for n in ('s3', 'sqs', 'sesv2')]"
+        + "from functions.forms.application.deliver import services\nfrom functions.forms import aws\n[aws.client(n) for n in ('s3', 'sqs', 'sesv2')]"
     )
     worker = _fresh(worker_code)
     return {
@@ -209,11 +209,12 @@ def warm_requests(n: int = 1000) -> dict:
     """Validate, store (local adapter: a new file, fsync'd, linked, its folder fsync'd) and build the team's email
     down to the bytes the mailer sends, n times; with each step's own p50 and p99, so that the figures explain
     themselves (the store is bound by the disk's fsync, the rest by the CPU)."""
+    from functions.forms.application.submit import submit
+    from functions.forms.bootstrap import local_services
     from functions.forms.config import from_env
-    from functions.forms.message import build_message
-    from functions.forms.parse import parse_json
-    from functions.forms.schemas import get_form
-    from functions.forms.service import local_services, submit
+    from functions.forms.domain.message import build_message
+    from functions.forms.domain.schemas import get_form
+    from functions.forms.web.parse import parse_json
     from tests.unit.factories import referral
 
     with tempfile.TemporaryDirectory() as tmp:

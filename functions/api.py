@@ -1,12 +1,12 @@
-"""Lambda entry for POST /api/... (API Gateway HTTP API, payload format 2.0)."""
+"""Lambda entry for /api/... and the confirmation pages (API Gateway HTTP API, payload format 2.0)."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from functions.forms.http import handle
-from functions.forms.service import services
+from functions.forms.bootstrap import services
+from functions.forms.web.app import handle
 
 logging.getLogger().setLevel(logging.INFO)
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from functions.forms import deadlines  # noqa: E402
+from functions.forms.domain import deadlines  # noqa: E402
 
 EXAMPLES = re.compile(r"<!--\s*deadlines:\s*examples\s*-->")
 CALCULATOR = re.compile(r"<!--\s*deadlines:\s*calculator\s*-->")

@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from functions.forms.i18n import page_prefix, supported  # noqa: E402
-from functions.forms.page import FORM_END, FORM_START  # noqa: E402
-from functions.forms.render import render_form  # noqa: E402
-from functions.forms.schemas import FORM_FILES, get_form  # noqa: E402
+from functions.forms.domain.languages import page_prefix, supported  # noqa: E402
+from functions.forms.domain.schemas import FORM_FILES, get_form  # noqa: E402
+from functions.forms.web.page import FORM_END, FORM_START  # noqa: E402
+from functions.forms.web.render import render_form  # noqa: E402
 
 # <!-- form: NAME --> for the form itself; <!-- form: NAME paper --> for its questions to print (nothing to send).
 PLACEHOLDER = re.compile(r"<!--\s*form:\s*([a-z-]+)(\s+paper)?\s*-->")
@@ -39,7 +39,7 @@ def on_page_content(html, page, config, files, **kwargs):
         # The API lives on the site's own origin unless the operator builds with API_URL set.
         api = os.environ.get("API_URL", "").rstrip("/")
         base = urlsplit(config["site_url"] or "/").path or "/"
-        action = f"{api}/api/{form.settings['route']}"
+        action = f"{api}/api/{form.settings.route}"
         paper = bool(match.group(2))
         return (
             FORM_START

@@ -9,4 +9,4 @@ test-reliability-heavy: ## The long form of test-reliability (more examples, 1,0
 	$(MAKE) test-reliability HEAVY=1
 
 purge-local: $(STAMP) ## Delete local submissions, emails and uploads older than LOCAL_RETENTION_DAYS (30)
-	$(BIN)/python -m functions.forms.retention
+	$(BIN)/python -m functions.forms purge-local

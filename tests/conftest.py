@@ -67,10 +67,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     os.environ.update(
         {"PORT": str(port), "SITE_URL": url, "SITE_DIR": str(site_dir), "VAR_DIR": str(var_dir)}
     )
-    from functions.forms import config, service
+    from functions.forms import bootstrap, config
 
     config.settings.cache_clear()
-    service.services.cache_clear()
+    bootstrap.services.cache_clear()
     import devserver
 
     httpd = devserver.serve("127.0.0.1", port, site_dir)

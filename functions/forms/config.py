@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .paths import ROOT
+from functions.forms.domain.paths import ROOT
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""The small interfaces between the form pipeline and the world: storage, queue and mail."""
+"""The interfaces between the use cases and the world: storage, queue, mail, uploads and the built site.
+
+Each has a local adapter (adapters/local.py, files under var/) and an AWS one (adapters/aws.py, boto3). The
+application and web layers only ever see these protocols; bootstrap.py chooses which adapters stand behind them.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,40 @@ class Storage(Protocol):
 class Queue(Protocol):
     def enqueue(self, form: str, submission_id: str) -> None: ...
 
+    def retry_later(self, receipt: str, seconds: int) -> None:
+        """Hide a failed message for `seconds` before its next try (best effort)."""
+
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> None: ...
+
+
+class UploadStore(Protocol):
+    """Children's files. Keys: incoming/<id> (as uploaded), files/<id> (checked, cleaned), files/<id>.json."""
+
+    # True when the browser posts files to our own server (locally); on AWS it posts straight to S3.
+    receives_posts: bool
+
+    def target(self, upload_id: str) -> dict[str, Any]:
+        """Where the browser posts the file: {"url": ..., "fields": {...}}."""
+
+    def receive(self, upload_id: str, data: bytes) -> str | None:
+        """Take the bytes posted to our own upload target; the problem in words when it is refused."""
+
+    def size(self, key: str) -> int | None: ...
+
+    def read(self, key: str, first: int | None = None) -> bytes: ...
+
+    def write(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def copy(self, source: str, key: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str | None:
+        """A short-lived address the file can be fetched from, or None when we must send the bytes ourselves."""
+
+
+class SitePages(Protocol):
+    def read(self, page: str) -> str | None:
+        """The built HTML of a page ('forms/referral-sent/'), or None when it cannot be read."""

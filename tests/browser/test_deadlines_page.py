@@ -111,7 +111,7 @@ def test_javascript_agrees_with_every_vector(page, site_url):
 
 
 def test_page_data_matches_the_bank_holiday_table_and_facts(page, site_url):
-    from functions.forms import deadlines
+    from functions.forms.domain import deadlines
 
     page.goto(site_url + PATH)
     data = json.loads(page.get_attribute("#kids-deadlines", "data-kids-deadlines"))
@@ -200,7 +200,7 @@ def test_errors_follow_the_gov_uk_pattern(page, site_url):
 
 
 def test_year_the_table_does_not_cover_says_call_us(page, site_url):
-    from functions.forms import deadlines
+    from functions.forms.domain import deadlines
 
     open_dates_page(page, site_url, "2030-11-05T12:00:00")
     type_date(page, "letter", "1", "11", "2030")

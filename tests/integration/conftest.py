@@ -61,7 +61,7 @@ def moto_server() -> Iterator[Moto]:
     url = f"http://{host}:{port}"
     saved = {k: os.environ.get(k) for k in [*AWS_ENV, "AWS_ENDPOINT_URL"]}
     os.environ.update({**AWS_ENV, "AWS_ENDPOINT_URL": url})
-    from functions.forms import aws
+    from functions.forms.adapters import aws
 
     aws.client.cache_clear()  # the adapters' clients now point at moto
     try:
@@ -109,7 +109,7 @@ class Stack:
         return from_env(env)
 
     def services(self, **changes: str) -> Any:
-        from functions.forms.service import aws_services
+        from functions.forms.bootstrap import aws_services
 
         return aws_services(self.settings(**changes))
 

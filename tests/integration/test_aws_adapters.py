@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from functions.forms.aws import S3Storage, SESMailer, SQSQueue
-from functions.forms.message import build_message
+from functions.forms.adapters.aws import S3Storage, SESMailer, SQSQueue
+from functions.forms.domain.message import build_message
 from functions.forms.ports import MailError
 from tests.integration.conftest import SENDER, Stack
 from tests.unit.factories import referral

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from functions import worker
-from functions.forms.http import handle
+from functions import worker as worker_entry
+from functions.forms.application import worker
+from functions.forms.web.app import handle
 from tests.integration.conftest import Stack
 from tests.unit.factories import referral
 
@@ -168,9 +169,9 @@ def test_the_lambda_entry_routes_sqs_batches_and_scheduled_sweeps(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = stack.services()
-    monkeypatch.setattr(worker, "services", lambda: services)
+    monkeypatch.setattr(worker_entry, "services", lambda: services)
     assert handle(post(referral()), services)["statusCode"] == 201
-    assert worker.handler({"Records": stack.receive()}) == {"batchItemFailures": []}
+    assert worker_entry.handler({"Records": stack.receive()}) == {"batchItemFailures": []}
     scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
-    assert worker.handler(scheduled) == {"sweep": {}}
+    assert worker_entry.handler(scheduled) == {"sweep": {}}
     assert len(stack.moto.raw_emails_to(stack.team_email)) == 1

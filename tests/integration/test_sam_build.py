@@ -77,7 +77,7 @@ def test_each_function_is_built_with_code_schemas_data_and_bundle_but_not_boto3(
         artefact = built / name
         handler_module = function["Properties"]["Handler"].rpartition(".")[0]
         assert (artefact / (handler_module.replace(".", "/") + ".py")).is_file(), name
-        assert (artefact / "functions" / "forms" / "paths.py").is_file()
+        assert (artefact / "functions" / "forms" / "domain" / "paths.py").is_file()
         for relative in [*schemas, *data]:
             assert (artefact / relative).is_file(), f"{name} lacks {relative}"
         for package in RUNTIME_PROVIDES:

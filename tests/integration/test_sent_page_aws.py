@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from functions.forms.http import handle
+from functions.forms.web.app import handle
 from tests.integration.conftest import REGION, Stack
 
 PAGE = """<!doctype html><html lang="en"><head><title>Sent</title></head><body>

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from functions.forms.paths import SCHEMAS_DIR
-from functions.forms.schemas import FORM_FILES
+from functions.forms.domain.paths import SCHEMAS_DIR
+from functions.forms.domain.schemas import FORM_FILES
 from tests.integration.cfn import ROOT, TEMPLATE, functions, load_template, of_type
 
 # Read by the code but never on AWS: the local server's settings, and limits whose code default is the intent.
@@ -309,7 +309,7 @@ def test_the_build_is_a_makefile_that_takes_the_schemas_from_the_top_of_the_repo
 
 def test_confirmation_pages_go_to_the_forms_function_uncached(template: dict[str, Any]) -> None:
     """CloudFront sends every form's confirmation page, in every language, to the API, which fills it in."""
-    from functions.forms.sent_page import confirmation_pages
+    from functions.forms.web.sent_page import confirmation_pages
 
     distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
     behaviours = distribution["CacheBehaviors"]

@@ -19,9 +19,9 @@ import pytest
 from PIL import Image
 from PIL.ExifTags import GPS, IFD
 
-from functions import worker
-from functions.forms import files
-from functions.forms.http import handle
+from functions.forms.application import worker
+from functions.forms.domain import files
+from functions.forms.web.app import handle
 from tests.integration.conftest import Stack
 
 ORIGIN = "https://www.send-mediation.example"

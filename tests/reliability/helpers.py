@@ -12,8 +12,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from functions.forms.application.services import Services
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.service import Services, local_services
 from tests.unit.factories import referral
 
 HEAVY = os.environ.get("RELIABILITY_HEAVY") == "1"

@@ -15,14 +15,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from functions.forms import spam
+from functions.forms.adapters.local import purge
+from functions.forms.application.deliver import send_pending
 from functions.forms.config import from_env
-from functions.forms.http import handle
-from functions.forms.render import render_form
-from functions.forms.retention import purge
-from functions.forms.schemas import get_form
-from functions.forms.service import send_pending
-from functions.forms.throttle import Throttle
+from functions.forms.domain import tokens as spam
+from functions.forms.domain.schemas import get_form
+from functions.forms.domain.throttle import Throttle
+from functions.forms.web.app import handle
+from functions.forms.web.render import render_form
 from tests.conftest import ROOT
 from tests.reliability.helpers import (
     ORIGIN,
@@ -324,9 +324,13 @@ def test_make_purge_local_runs_the_purge(tmp_path):
     os.utime(old_mail, (time.time() - 3 * 86400,) * 2)
     env = {**os.environ, "VAR_DIR": str(tmp_path), "LOCAL_RETENTION_DAYS": "2", "FORMS_BACKEND": "local"}
     result = subprocess.run(
-        [sys.executable, "-m", "functions.forms.retention"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "functions.forms", "purge-local"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "1 emails" in result.stdout and not old_mail.exists()
     makefile = (ROOT / "mk/reliability.mk").read_text()
-    assert "purge-local:" in makefile and "functions.forms.retention" in makefile
+    assert "purge-local:" in makefile and "functions.forms purge-local" in makefile

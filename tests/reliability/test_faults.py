@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from functions.forms.http import handle
+from functions.forms.application.deliver import send_pending
+from functions.forms.bootstrap import local_services
 from functions.forms.ports import MailError, StorageError
-from functions.forms.service import local_services, send_pending
+from functions.forms.web.app import handle
 from tests.reliability.helpers import (
     ROUTES,
     body_of,

@@ -17,10 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from functions.forms.http import handle
-from functions.forms.parse import ParseError, parse_json
-from functions.forms.schemas import get_form
-from functions.forms.validate import validate
+from functions.forms.domain.schemas import get_form
+from functions.forms.domain.validate import validate
+from functions.forms.web.app import handle
+from functions.forms.web.errors import ParseError
+from functions.forms.web.parse import parse_json
 from tests.reliability.helpers import HEAVY, ROUTES, body_of, event, make_services, record
 
 EXAMPLES = 3000 if HEAVY else 250

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from functions.forms.http import handle
+from functions.forms.web.app import handle
 from tests.reliability.helpers import ROUTES, SITE, event, make_services, outbox, record, stored, valid
 from tests.unit.factories import TEAM_EMAIL_HEADERS
 from tests.unit.test_http import form_body

@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from functions.forms.parse import parse_json
-from functions.forms.schemas import get_form
-from functions.forms.validate import validate
+from functions.forms.domain.schemas import get_form
+from functions.forms.domain.validate import validate
+from functions.forms.web.parse import parse_json
 from tests.reliability import openapi_doc
 from tests.reliability.helpers import HEAVY, record
 

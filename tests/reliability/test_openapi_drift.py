@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from functions.forms.schemas import FORM_FILES, get_form
+from functions.forms.domain.schemas import FORM_FILES, get_form
 from tests.reliability import openapi_doc
 
 
@@ -14,7 +14,7 @@ def test_openapi_yaml_matches_the_form_schemas_and_routes():
     assert on_disk == openapi_doc.build(), "run: python -m tests.reliability.openapi_doc"
     for name in FORM_FILES:
         assert on_disk["components"]["schemas"][name] == openapi_doc.form_schema(name)
-        assert f"/api/{get_form(name).settings['route']}" in on_disk["paths"]
+        assert f"/api/{get_form(name).settings.route}" in on_disk["paths"]
     from openapi_spec_validator import validate
 
     validate(on_disk)

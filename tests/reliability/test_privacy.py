@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from functions.forms import spam
-from functions.forms.http import handle
+from functions.forms.application.deliver import send_pending
+from functions.forms.domain import tokens as spam
 from functions.forms.ports import MailError
-from functions.forms.service import send_pending
+from functions.forms.web.app import handle
 from tests.reliability.conftest import SESSION_LOG
 from tests.reliability.helpers import ROUTES, SECRET, event, make_services, post, record
 from tests.unit.factories import REFERRAL
@@ -192,7 +192,7 @@ def test_no_canary_in_any_log(tmp_path, caplog, server, monkeypatch):
 
 @pytest.mark.parametrize("form", ["referral", "child-views"])
 def test_every_field_of_every_form_has_a_canary(form):
-    from functions.forms.schemas import get_form
+    from functions.forms.domain.schemas import get_form
 
     answers = canaries(form)
     missing = []

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from functions.forms.application.services import Services
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.service import Services, local_services
 
 
 @pytest.fixture

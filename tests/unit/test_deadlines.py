@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # so the --write command works when run as a script
     sys.path.insert(0, str(ROOT))
 
-from functions.forms import deadlines  # noqa: E402
-from functions.forms.deadlines import (  # noqa: E402
+from functions.forms.domain import deadlines  # noqa: E402
+from functions.forms.domain.deadlines import (  # noqa: E402
     CalendarNotCoveredError,
     DeadlineError,
     add_months,
@@ -200,7 +200,7 @@ def test_table_covers_next_year():
 
 
 def test_runtime_does_not_import_holidays():
-    source = (ROOT / "functions" / "forms" / "deadlines.py").read_text(encoding="utf-8")
+    source = (ROOT / "functions" / "forms" / "domain" / "deadlines.py").read_text(encoding="utf-8")
     assert "import holidays" not in source and "boto" not in source
 
 

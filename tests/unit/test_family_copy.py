@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from functions.forms import local
-from functions.forms.aws import S3Storage
+from functions.forms.adapters import local
+from functions.forms.adapters.aws import S3Storage
+from functions.forms.adapters.local import LocalStorage
+from functions.forms.application.deliver import deliver
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.http import handle
-from functions.forms.local import LocalStorage
-from functions.forms.message import build_family_copy
+from functions.forms.domain.message import build_family_copy
 from functions.forms.ports import MailError
-from functions.forms.service import deliver, local_services
+from functions.forms.web.app import handle
 from tests.unit.factories import referral
 
 TEAM = "SEND Mediation team <team@send-mediation.localhost>"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from functions.forms import files
-from functions.forms.http import handle
+from functions.forms.domain import files
+from functions.forms.web.app import handle
 from tests.unit.test_uploads import event, multipart, png
 
 FIELDS = [("views.hard", "Maths is hard"), ("about.age", "9"), ("website", "")]
@@ -107,9 +107,9 @@ def test_a_post_carries_one_file_at_most(services):
 
 
 def test_the_page_script_takes_its_numbers_from_the_schema_and_the_facts():
-    from functions.forms.facts import facts
-    from functions.forms.render import render_form
-    from functions.forms.schemas import get_form
+    from functions.forms.domain.facts import facts
+    from functions.forms.domain.schemas import get_form
+    from functions.forms.web.render import render_form
 
     form = get_form("child-views")
     html = render_form(form)

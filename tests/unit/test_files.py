@@ -20,8 +20,8 @@ from PIL.ExifTags import GPS, IFD
 from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 
-from functions.forms import files
-from functions.forms.schemas import get_form
+from functions.forms.domain import files
+from functions.forms.domain.schemas import get_form
 
 
 def png() -> bytes:

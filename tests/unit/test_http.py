@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 
 import pytest
 
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.http import handle
 from functions.forms.ports import MailError, StorageError
-from functions.forms.service import local_services
+from functions.forms.web.app import handle
 from tests.unit.factories import referral
 
 
@@ -171,7 +171,7 @@ def test_when_storage_fails_the_family_is_not_told_sent(services, tmp_path, monk
 
 
 def test_when_mail_fails_the_submission_waits_and_is_sent_later(services, tmp_path, monkeypatch):
-    from functions.forms.service import send_pending
+    from functions.forms.application.deliver import send_pending
 
     real_send = services.mailer.send
 

@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from functions.forms import i18n
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.http import handle
-from functions.forms.message import build_message
-from functions.forms.render import render_form
-from functions.forms.schemas import FORM_FILES, get_form
-from functions.forms.service import local_services
-from functions.forms.validate import validate
+from functions.forms.domain import i18n, languages, schemas
+from functions.forms.domain.message import build_message
+from functions.forms.domain.schemas import FORM_FILES, get_form
+from functions.forms.domain.validate import validate
+from functions.forms.web.app import handle
+from functions.forms.web.render import render_form
 from tests.unit.factories import referral
 
 CATALOGUES = sorted((i18n.I18N_DIR).glob("*.json"))
@@ -48,7 +48,7 @@ def _english_strings(schema: dict) -> dict[str, set[str]]:
     """Each field path and the translatable keys its English schema has."""
     found: dict[str, set[str]] = {}
     for field in get_form(schema).by_path().values():
-        keys = {k for k in i18n.FIELD_KEYS if k in field.schema}
+        keys = {k for k in schemas.FIELD_KEYS if k in field.schema}
         if field.widget in {"hidden"}:
             keys = {k for k in keys if k == "x-messages"}
         found[field.path] = keys
@@ -60,16 +60,16 @@ def test_every_key_in_a_form_catalogue_is_a_real_field_and_a_real_string(path):
     name, lang, _ = path.name.split(".")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["translation_reviewed"] in (True, False)
-    assert lang in i18n.LANGUAGES
+    assert lang in languages.LANGUAGES
     assert set(data) <= {"translation_reviewed", "language", "form", "fields"}
-    assert set(data.get("form", {})) <= set(i18n.FORM_KEYS)
+    assert set(data.get("form", {})) <= set(schemas.FORM_KEYS)
     form = get_form(name)
     paths = form.by_path()
     unknown = set(data["fields"]) - set(paths)
     assert not unknown, f"{path.name}: not fields of the {name} schema: {sorted(unknown)}"
     for field_path, entry in data["fields"].items():
         schema = paths[field_path].schema
-        assert set(entry) <= set(i18n.FIELD_KEYS), (field_path, set(entry) - set(i18n.FIELD_KEYS))
+        assert set(entry) <= set(schemas.FIELD_KEYS), (field_path, set(entry) - set(schemas.FIELD_KEYS))
         for key in ("x-labels", "x-option-hints", "x-messages"):
             extra = set(entry.get(key, {})) - set(schema.get(key, {}))
             assert not extra, f"{path.name}: {field_path} {key} has keys the schema does not: {extra}"
@@ -154,14 +154,14 @@ def test_the_polish_form_has_polish_words_and_sends_its_language_without_javascr
     ],
 )
 def test_accept_language(header, expected):
-    assert i18n.from_accept_language(header) == expected
+    assert languages.from_accept_language(header) == expected
 
 
 def test_the_page_language_wins_over_accept_language():
-    assert i18n.choose("en", "pl") == "en"
-    assert i18n.choose("ar", "pl") == "ar"
-    assert i18n.choose(None, "ur") == "ur"
-    assert i18n.choose("xx", "pl") == "en"
+    assert languages.choose("en", "pl") == "en"
+    assert languages.choose("ar", "pl") == "ar"
+    assert languages.choose(None, "ur") == "ur"
+    assert languages.choose("xx", "pl") == "en"
 
 
 def test_json_api_answers_in_the_language_sent_and_by_accept_language(services):

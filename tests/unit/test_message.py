@@ -8,8 +8,8 @@ from email.policy import SMTP
 
 import pytest
 
-from functions.forms import message as message_module
-from functions.forms.message import build_message
+from functions.forms.domain import message as message_module
+from functions.forms.domain.message import build_message
 from tests.unit.factories import TEAM_EMAIL_HEADERS, referral
 
 

@@ -7,8 +7,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from functions.forms.parse import ParseError, clean_text, parse_form, parse_json
-from functions.forms.schemas import get_form
+from functions.forms.domain.schemas import get_form
+from functions.forms.web.errors import ParseError
+from functions.forms.web.parse import clean_text, parse_form, parse_json
 
 FORM = get_form("referral")
 

@@ -1,4 +1,4 @@
-from functions.forms.reference import ALPHABET, is_reference, new_reference
+from functions.forms.domain.reference import ALPHABET, is_reference, new_reference
 
 
 def test_references_are_8_unambiguous_characters():

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.http import handle
-from functions.forms.sent_page import confirmation_pages
-from functions.forms.service import local_services
+from functions.forms.web.app import handle
+from functions.forms.web.sent_page import confirmation_pages
 
 PAGE = """<!doctype html><html lang="en"><head><title>Sent</title></head><body>
 <p>Your reference number is</p>

@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from functions.forms import files
+from functions.forms.adapters.local import LocalUploads
+from functions.forms.application.deliver import deliver
+from functions.forms.application.uploads import email_files
+from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
-from functions.forms.http import handle
-from functions.forms.reference import PATTERN
-from functions.forms.schemas import get_form
-from functions.forms.service import deliver, local_services
-from functions.forms.uploads import LocalUploads, email_files, store_for
+from functions.forms.domain import files
+from functions.forms.domain.reference import PATTERN
+from functions.forms.domain.schemas import get_form
+from functions.forms.web.app import handle
 from tests.unit.test_files import heic_with_gps, m4a_with_tags, mp3_frames
 
 # What checks and cleans children's files; only the forms function bundles them on AWS.
@@ -307,7 +309,7 @@ def test_the_email_warns_about_the_files_whose_hidden_details_may_remain_and_no_
 
 def test_a_file_kept_before_its_kind_was_cleaned_is_still_warned_about(services):
     """A HEIC checked by the code before this one was kept as it came (its info says "cleaned": false)."""
-    store = store_for(services)
+    store = services.uploads
     upload_id = files.new_upload_id()
     store.write(f"files/{upload_id}", heic_with_gps(), "image/heic")
     old_info = {"content_type": "image/heic", "kind": "drawing", "size": 1, "cleaned": False}

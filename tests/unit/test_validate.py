@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from functions.forms.schemas import get_form
-from functions.forms.validate import validate
+from functions.forms.domain.schemas import get_form
+from functions.forms.domain.validate import validate
 from tests.unit.factories import referral
 
 TODAY = dt.date(2026, 11, 28)
@@ -142,7 +142,7 @@ def test_every_question_has_a_message_for_every_way_it_can_fail():
 
 
 def test_the_age_limit_is_the_services_own_fact():
-    from functions.forms.facts import facts
+    from functions.forms.domain.facts import facts
 
     dob = get_form("referral").by_path()["child.date_of_birth"].schema
     assert dob["x-max-age-years"] == facts()["age_to"]
@@ -164,7 +164,7 @@ def test_ordinary_addresses_pass():
 
 
 def test_the_views_forms_age_limits_are_the_services_own_facts():
-    from functions.forms.facts import facts
+    from functions.forms.domain.facts import facts
 
     age = get_form("child-views").by_path()["about.age"].schema
     assert (age["minimum"], age["maximum"]) == (facts()["age_from"], facts()["age_to"])

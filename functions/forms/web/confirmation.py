@@ -6,13 +6,13 @@ import datetime as dt
 import re
 from html import escape
 
-from .reference import is_reference
+from functions.forms.domain.reference import is_reference
 
 
 def values_from_query(query: dict[str, str], lang: str = "en") -> dict[str, str]:
     """The safe values to show: a well-formed reference, and dates worked out from a real letter date (in words,
     in the page's language)."""
-    from .i18n import long_date
+    from functions.forms.domain.i18n import long_date
 
     def _long_date(day: dt.date) -> str:
         return long_date(day, lang)
@@ -27,7 +27,7 @@ def values_from_query(query: dict[str, str], lang: str = "en") -> dict[str, str]
     except ValueError:
         letter_date = None
     if letter_date is not None:
-        from .deadlines import DeadlineError, appeal_deadline, contact_deadline
+        from functions.forms.domain.deadlines import DeadlineError, appeal_deadline, contact_deadline
 
         try:
             values["letter_date"] = _long_date(letter_date)

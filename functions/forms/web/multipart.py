@@ -10,19 +10,10 @@ from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 
-from .parse import ParseError
+from functions.forms.domain.answers import FilePart
+from functions.forms.web.errors import ParseError
 
 MAX_PARTS = 200
-
-
-@dataclass(frozen=True)
-class FilePart:
-    """One chosen file: its form name, its bytes, and whether it was over the size limit."""
-
-    name: str
-    data: bytes
-    too_large: bool = False
-    chosen: bool = True
 
 
 @dataclass

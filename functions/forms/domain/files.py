@@ -51,6 +51,7 @@ MAX_BYTES = 20 * 1024 * 1024  # each file, uploaded straight to storage
 MAX_FORM_FILE_BYTES = 4 * 1024 * 1024  # each file, inside a form posted without JavaScript
 EMAIL_ATTACH_BYTES = 10 * 1024 * 1024  # in total, attached to the team's email; the rest are linked
 SNIFF_BYTES = 4096  # enough of the start of a file to tell what it is
+POST_EXPIRES_SECONDS = 10 * 60  # a presigned POST (or a local upload target) is good for 10 minutes
 # A picture's pixels once decoded (width x height x channels), the most one is ever held as: a 48-megapixel phone
 # photo is 144 MB. A larger JPEG is decoded at a half, a quarter or an eighth of its size (a drawing still shows
 # well); any other larger picture is refused before it is decoded. This keeps a cleaning's memory (the picture
@@ -531,3 +532,13 @@ def is_upload_id(text: object) -> bool:
 def email_name(found: FileType, number: int) -> str:
     """The name a file has in the team's email: never the name it was uploaded with."""
     return f"{found.kind}-{number}.{found.extension}"
+
+
+def incoming_key(upload_id: str) -> str:
+    """Where an upload lands, as the browser sent it."""
+    return f"incoming/{uuid.UUID(upload_id)}"
+
+
+def clean_key(upload_id: str) -> str:
+    """Where the checked, cleaned copy of an upload is kept (its description beside it, with .json)."""
+    return f"files/{uuid.UUID(upload_id)}"

@@ -6,11 +6,13 @@ import json
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .schemas import Field, Form
+from functions.forms.domain.answers import Parsed
+from functions.forms.domain.schemas import Field, Form
+from functions.forms.web.errors import ParseError
+from functions.forms.web.multipart import parse_multipart
 
 MONTHS = {
     name: number
@@ -48,26 +50,6 @@ _CONTROL_CHARS = re.compile(
 # an email or a log.
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
-
-
-class ParseError(ValueError):
-    """The body cannot be read as answers at all."""
-
-    def __init__(self, text: str, status: int = 400):
-        super().__init__(text)
-        self.text = text
-        self.status = status
-
-
-@dataclass
-class Parsed:
-    """The answers, and what the family typed in the form (kept to show it back to them)."""
-
-    answers: dict[str, Any]
-    typed: dict[str, str] = field(default_factory=dict)
-    controls: dict[str, str] = field(default_factory=dict)
-    # multipart.FilePart: files sent inside the form itself (without JavaScript)
-    files: list[Any] = field(default_factory=list)
 
 
 def clean_text(value: str, multiline: bool) -> str:
@@ -155,7 +137,7 @@ def parse_form(form: Form, body: bytes) -> Parsed:
     except (UnicodeDecodeError, ValueError) as exc:
         raise ParseError("The form could not be read. Reload the page and try again") from exc
     typed: dict[str, str] = {}
-    files_field = form.settings.get("files_field")
+    files_field = form.settings.files_field
     file_ids: list[str] = []
     for key, value in pairs:
         if key == files_field:  # the ids of files added earlier (hidden inputs, one each)
@@ -201,11 +183,9 @@ def parse_multipart_form(form: Form, body: bytes, content_type_header: str, max_
     """A form posted with files (multipart/form-data): its text answers as a plain post, its files kept apart."""
     from urllib.parse import urlencode
 
-    from .multipart import parse_multipart
-
     data = parse_multipart(body, content_type_header, max_file_bytes)
     parsed = parse_form(form, urlencode(data.fields).encode("utf-8"))
-    files_field = form.settings.get("files_field")
+    files_field = form.settings.files_field
     parsed.files = [f for f in data.files if f.name == files_field and (f.chosen or f.too_large)]
     return parsed
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from html import escape
 
-from .config import Settings
-from .facts import facts
-from .i18n import RTL, page_prefix, text
-from .render import render_form
-from .schemas import Form
-from .sent_page import LocalSitePages, SitePages
-from .validate import FieldError
+from functions.forms.config import Settings
+from functions.forms.domain.facts import facts
+from functions.forms.domain.i18n import text
+from functions.forms.domain.languages import RTL, page_prefix
+from functions.forms.domain.schemas import Form
+from functions.forms.domain.validate import FieldError
+from functions.forms.ports import SitePages
+from functions.forms.web.render import render_form
 
 FORM_START = "<!--kids-form-start-->"
 FORM_END = "<!--kids-form-end-->"
@@ -20,7 +21,7 @@ _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 def _built_page(form: Form, pages: SitePages) -> str | None:
     """The site's own page for this form, in the form's language (site/ locally, the site bucket on AWS)."""
-    html = pages.read(page_prefix(form.lang) + form.settings["page"])
+    html = pages.read(page_prefix(form.lang) + form.settings.page)
     return html if html and FORM_START in html and FORM_END in html else None
 
 
@@ -47,14 +48,14 @@ def form_page_with_errors(
     typed: dict[str, str],
     errors: list[FieldError],
     config: Settings,
-    pages: SitePages | None = None,
+    pages: SitePages,
 ) -> str:
     """The form with the family's answers kept, the error summary at the top, 'Error: ' in the title.
 
     Inside the site's own page when it can be read (its relative links work from /api/<route> too: both are
     below the top of the site), else in a plain page of our own."""
     rendered = render_form(form, typed, errors, base_url=config.site_path + page_prefix(form.lang))
-    built = _built_page(form, pages if pages is not None else LocalSitePages(config.site_dir))
+    built = _built_page(form, pages)
     if built is None:
         title = (
             f"{text('error_prefix', form.lang) + ' ' if errors else ''}{form.title} - {facts()['short_name']}"
@@ -67,8 +68,3 @@ def form_page_with_errors(
         return page
     prefix = escape(text("error_prefix", form.lang))
     return _TITLE.sub(lambda m: f"<title>{prefix} {m.group(1).strip()}</title>", page, count=1)
-
-
-def message_page(title: str, text: str, config: Settings, form: Form) -> str:
-    """A short page with one message, such as 'try again later'."""
-    return _shell(form, config, f"<h1>{escape(title)}</h1><p>{escape(text)}</p>", title)

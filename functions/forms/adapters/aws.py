@@ -1,4 +1,4 @@
-"""AWS adapters: S3 for storage, SQS for the queue, SES v2 for mail. boto3 clients are made once, when first used.
+"""AWS adapters: S3 for submissions, uploads and the built site, SQS for the queue, SES v2 for mail. boto3 clients are made once, when first used.
 
 Encryption: objects are written without an encryption header, so the bucket's default encryption applies
 (SSE-KMS with the stack's own customer managed key, see template.yaml). A request that says only
@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
-from .ports import MailError, StorageError
+from functions.forms.domain import files as f
+from functions.forms.domain.files import POST_EXPIRES_SECONDS, incoming_key
+from functions.forms.ports import MailError, StorageError
 
+log = logging.getLogger("forms")
 STALE_CLAIM_SECONDS = 300
 
 
@@ -168,6 +172,17 @@ class SQSQueue:
         except _errors() as exc:
             raise StorageError(f"SQS send failed: {_code(exc)}") from exc
 
+    def retry_later(self, receipt: str, seconds: int) -> None:
+        """Best effort: without it the queue's own visibility timeout applies."""
+        if not receipt or not self.url:
+            return
+        try:
+            (self._sqs or client("sqs")).change_message_visibility(
+                QueueUrl=self.url, ReceiptHandle=receipt, VisibilityTimeout=seconds
+            )
+        except Exception as exc:
+            log.warning("back-off not set error=%s", type(exc).__name__)
+
 
 class SESMailer:
     """Sends the whole MIME message through SES v2 (raw), so Reply-To, both parts and attachments survive."""
@@ -185,3 +200,109 @@ class SESMailer:
             ses.send_email(**kwargs)
         except _errors() as exc:
             raise MailError(f"SES send failed: {_code(exc)}") from exc
+
+
+class S3Uploads:
+    """An S3 bucket: presigned POSTs in, presigned GET links out."""
+
+    receives_posts = False  # the browser posts straight to S3
+
+    def __init__(self, bucket: str, s3: Any = None):
+        self.bucket = bucket
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        return self._s3 or client("s3")
+
+    def _fail(self, what: str, exc: BaseException) -> StorageError:
+        return StorageError(f"S3 {what} failed: {_code(exc)}")
+
+    def target(self, upload_id: str) -> dict[str, Any]:
+        post = self.s3.generate_presigned_post(
+            Bucket=self.bucket,
+            Key=incoming_key(upload_id),
+            Conditions=[["content-length-range", 1, f.MAX_BYTES]],
+            ExpiresIn=POST_EXPIRES_SECONDS,
+        )
+        return {"url": post["url"], "fields": post["fields"]}
+
+    def size(self, key: str) -> int | None:
+
+        try:
+            return int(self.s3.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+        except _errors() as exc:
+            if _code(exc) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise self._fail("head", exc) from exc
+
+    def read(self, key: str, first: int | None = None) -> bytes:
+
+        extra = {"Range": f"bytes=0-{first - 1}"} if first else {}
+        try:
+            return self.s3.get_object(Bucket=self.bucket, Key=key, **extra)["Body"].read()
+        except _errors() as exc:
+            raise self._fail("get", exc) from exc
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+            )
+        except _errors() as exc:
+            raise self._fail("put", exc) from exc
+
+    def copy(self, source: str, key: str) -> None:
+
+        try:
+            self.s3.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": source},
+            )
+        except _errors() as exc:
+            raise self._fail("copy", exc) from exc
+
+    def delete(self, key: str) -> None:
+
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
+        except _errors() as exc:
+            raise self._fail("delete", exc) from exc
+
+    def receive(self, upload_id: str, data: bytes) -> str | None:
+        return "There is no upload waiting at this address"  # S3 takes the file, never this function
+
+    def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str | None:
+        """A presigned GET, made when a link in the team's email is opened (see web/file_links.py)."""
+        return self.s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            },
+            ExpiresIn=seconds,
+        )
+
+
+class S3SitePages:
+    """The site bucket that CloudFront serves the site from."""
+
+    def __init__(self, bucket: str, s3: Any = None):
+        self.bucket = bucket
+        self._s3 = s3
+
+    def read(self, page: str) -> str | None:
+
+        try:
+            got = (self._s3 or client("s3")).get_object(Bucket=self.bucket, Key=f"{page}index.html")
+            return got["Body"].read().decode("utf-8")
+        except _errors() as exc:
+            log.error("site page read failed code=%s", _code(exc))
+            return None

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any
 
-from .paths import DATA_DIR
+from functions.forms.domain.paths import DATA_DIR
 
 date = dt.date
 
@@ -89,7 +89,7 @@ class CalendarNotCoveredError(DeadlineError):
 
 @cache
 def _facts() -> dict[str, Any]:
-    from .facts import facts  # read data/facts.yml only when a number is needed
+    from functions.forms.domain.facts import facts  # read data/facts.yml only when a number is needed
 
     return facts()
 

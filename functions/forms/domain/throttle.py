@@ -50,13 +50,3 @@ class Throttle:
             del self._buckets[key]
         while len(self._buckets) > MAX_CLIENTS:
             del self._buckets[next(iter(self._buckets))]
-
-
-def for_services(services: object) -> Throttle:
-    """The throttle for these services, made once (like the upload store)."""
-    throttle = getattr(services, "throttle", None)
-    if throttle is None:
-        config = services.settings  # type: ignore[attr-defined]
-        throttle = Throttle(config.throttle_per_minute, config.throttle_burst)
-        services.throttle = throttle  # type: ignore[attr-defined]
-    return throttle

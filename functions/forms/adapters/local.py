@@ -1,4 +1,5 @@
-"""File-backed adapters for `make serve` and the tests: submissions under var/submissions, emails under var/outbox."""
+"""File-backed adapters for `make serve` and the tests, all under var/: submissions/, outbox/ (emails as .eml
+files), uploads/ (children's files) and file-links.key; the built site is read from site/."""
 
 from __future__ import annotations
 
@@ -6,15 +7,18 @@ import contextlib
 import errno
 import json
 import os
-import sys
+import secrets
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from .ports import MailError, StorageError
+from functions.forms.domain import files as f
+from functions.forms.domain.files import POST_EXPIRES_SECONDS, incoming_key
+from functions.forms.ports import MailError, StorageError
 
 # A claim older than this is from a process that died while sending; the email may be sent again.
 STALE_CLAIM_SECONDS = 300
@@ -241,26 +245,155 @@ class LocalMailer:
 class InlineQueue:
     """Locally the 'queue' delivers at once; a failed delivery stays pending for `make send-pending`."""
 
-    def __init__(self, deliver: Callable[[str, str], object]):
-        self._deliver = deliver
+    def __init__(self, deliver: Callable[[str, str], object] | None = None):
+        self.deliver = deliver  # set by bootstrap.py, once the services it delivers with exist
 
     def enqueue(self, form: str, submission_id: str) -> None:
-        self._deliver(form, submission_id)
+        if self.deliver is not None:
+            self.deliver(form, submission_id)
+
+    def retry_later(self, receipt: str, seconds: int) -> None:
+        """Nothing to hide: a failed local delivery stays pending for `make send-pending`."""
 
 
-def main(argv: list[str]) -> int:
-    from .service import local_services, send_pending
+class LocalUploads:
+    """Files under var/uploads/, named by server-made ids; the upload target is our own server."""
 
-    if argv[:1] != ["send-pending"]:
-        print("usage: python -m functions.forms.local send-pending", file=sys.stderr)
-        return 2
-    services = local_services()
-    results = send_pending(services)
-    print(
-        f"Sent {results.get('sent', 0)}, still waiting {results.get('failed', 0)}, held as spam {results.get('held', 0)}."
-    )
-    return 0 if not results.get("failed") else 1
+    receives_posts = True
+
+    def __init__(self, root: Path, site_url: str):
+        self.root = Path(root)
+        self.site_url = site_url if site_url.endswith("/") else site_url + "/"
+
+    def _path(self, key: str) -> Path:
+        folder, _, name = key.partition("/")
+        if folder not in {"incoming", "files", "pending"} or "/" in name or name.startswith("."):
+            raise ValueError("not an upload key")
+        return self.root / folder / name
+
+    def target(self, upload_id: str) -> dict[str, Any]:
+        pending = {"expires": time.time() + POST_EXPIRES_SECONDS, "max_bytes": f.MAX_BYTES}
+        self.write(f"pending/{uuid.UUID(upload_id)}.json", json.dumps(pending).encode(), "application/json")
+        return {"url": f"{self.site_url}api/uploads/{upload_id}", "fields": {"upload_id": upload_id}}
+
+    def receive(self, upload_id: str, data: bytes) -> str | None:
+        """Take the bytes posted to our upload target; the problem in words when it is refused."""
+        pending = self._path(f"pending/{uuid.UUID(upload_id)}.json")
+        try:
+            terms = json.loads(pending.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return "There is no upload waiting at this address. Add the file again"
+        if time.time() > terms["expires"]:
+            pending.unlink(missing_ok=True)
+            return "The upload took too long. Add the file again"
+        if not 1 <= len(data) <= terms["max_bytes"]:
+            return f"The selected file must be smaller than {terms['max_bytes'] // 2**20} MB"
+        self.write(incoming_key(upload_id), data, "application/octet-stream")
+        pending.unlink(missing_ok=True)
+        return None
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+
+    def read(self, key: str, first: int | None = None) -> bytes:
+        try:
+            with self._path(key).open("rb") as handle:
+                return handle.read(first) if first else handle.read()
+        except OSError as exc:
+            raise StorageError(f"upload read failed: {type(exc).__name__}") from exc
+
+    def write(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            with tmp.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise StorageError(f"upload write failed: {type(exc).__name__}") from exc
+
+    def copy(self, source: str, key: str) -> None:
+        self.write(key, self.read(source), "application/octet-stream")
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str | None:
+        return None  # the local server sends the file itself
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+class LocalSitePages:
+    def __init__(self, site_dir: Path | None):
+        self.site_dir = site_dir
+
+    def read(self, page: str) -> str | None:
+        if self.site_dir is None:
+            return None
+        try:
+            return (self.site_dir / page / "index.html").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+
+# Signing file links (web/file_links.py) ---------------------------------------------------------------------
+
+
+def _read_local_key(path: Path) -> bytes | None:
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return key if len(key) >= 32 else None  # never an empty or short key, which anyone could guess
+
+
+def local_link_key(var_dir: Path) -> bytes:
+    """The key that signs file links on this computer (var/file-links.key), made on first use."""
+    path = var_dir / "file-links.key"
+    key = _read_local_key(path)
+    if key is not None:
+        return key
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    # Written whole under another name first, then linked into place: no process ever reads a half-written key,
+    # and when two make one at once the first one's is kept and both use it.
+    temp = var_dir / f".file-links.key.{secrets.token_hex(8)}"
+    with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
+        out.write(key.hex())
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        kept = _read_local_key(path)
+        if kept is not None:
+            return kept
+        os.replace(temp, path)  # a broken key left by an older version: links made with it stop working
+    finally:
+        temp.unlink(missing_ok=True)
+    return key
+
+
+# Retention (`make purge-local`, and each start of the local server) -------------------------------------------
+
+FOLDERS = {"submissions": "submissions/*/*", "emails": "outbox/*", "uploads": "uploads/*/*"}
+
+
+def purge(var_dir: Path, days: float, now: float | None = None) -> Counter[str]:
+    """Delete files under var_dir older than `days`; a count of what went, by kind. Nothing is logged but counts."""
+    now = time.time() if now is None else now
+    cutoff = now - days * 86400
+    removed: Counter[str] = Counter()
+    for kind, pattern in FOLDERS.items():
+        for path in Path(var_dir).glob(pattern):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    if kind != "submissions" or path.suffix == ".json":
+                        removed[kind] += 1
+            except FileNotFoundError:
+                continue
+    return removed

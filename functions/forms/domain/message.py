@@ -20,8 +20,8 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
-from . import i18n
-from .schemas import Field, Form, get_form
+from functions.forms.domain import i18n, languages
+from functions.forms.domain.schemas import Field, Form, get_form
 
 
 def _value_text(field: Field, value: Any) -> str:
@@ -56,12 +56,12 @@ def _get(answers: dict[str, Any], path: str) -> Any:
 
 def deadline_lines(form: Form, answers: dict[str, Any], today: dt.date) -> tuple[list[str], bool]:
     """What the decision letter's date means, and whether it is urgent (contact deadline near or past)."""
-    path = form.settings.get("deadline_field")
+    path = form.settings.deadline_field
     letter = _get(answers, path) if path else None
     if not letter:
         return [], False
-    from . import deadlines  # only forms with a deadline need the calendar
-    from .facts import facts
+    from functions.forms.domain import deadlines  # only forms with a deadline need the calendar
+    from functions.forms.domain.facts import facts
 
     try:
         contact_by = deadlines.contact_deadline(dt.date.fromisoformat(letter))
@@ -108,7 +108,7 @@ LOUD = ("URGENT", "IMPORTANT")  # notes shown in bold red
 def top_lines(form: Form, answers: dict[str, Any]) -> list[str]:
     """Answers the form puts at the top of the email (x-form email_top_fields); an x-email-alert line first."""
     alerts, lines = [], []
-    for path in form.settings.get("email_top_fields", []):
+    for path in form.settings.email_top_fields:
         field = form.by_path()[path]
         value = _get(answers, path)
         alert = field.schema.get("x-email-alert", {}).get(value) if isinstance(value, str) else None
@@ -120,8 +120,8 @@ def top_lines(form: Form, answers: dict[str, Any]) -> list[str]:
 
 def subject_for(form: Form, answers: dict[str, Any], reference: str) -> str:
     """The form's name, its kind of request and the reference: never a child's details."""
-    title = form.settings.get("email_title", form.title)
-    kind_path = form.settings.get("email_subject_field")
+    title = form.settings.email_title or form.title
+    kind_path = form.settings.email_subject_field
     if kind_path:
         field = form.by_path()[kind_path]
         kind = _get(answers, kind_path)
@@ -131,7 +131,7 @@ def subject_for(form: Form, answers: dict[str, Any], reference: str) -> str:
 
 
 def _reply_to(form: Form, answers: dict[str, Any]) -> str | Address | None:
-    path = form.settings.get("reply_to_field")
+    path = form.settings.reply_to_field
     return _address(_get(answers, path) if path else None)
 
 
@@ -246,10 +246,10 @@ def _alternative(message: EmailMessage, text: str, html: str) -> None:
 
 def language_lines(record: dict[str, Any]) -> list[str]:
     """The family's language, when the form was not in English (the email itself stays in English)."""
-    lang = record.get("lang") or i18n.DEFAULT
-    if not isinstance(lang, str) or lang.split("-", 1)[0].lower() == i18n.DEFAULT:
+    lang = record.get("lang") or languages.DEFAULT
+    if not isinstance(lang, str) or lang.split("-", 1)[0].lower() == languages.DEFAULT:
         return []
-    return [f"Language: {i18n.language_name(lang)}. The family used the form in this language."]
+    return [f"Language: {languages.language_name(lang)}. The family used the form in this language."]
 
 
 def _address(value: Any) -> str | Address | None:
@@ -269,8 +269,8 @@ def _address(value: Any) -> str | Address | None:
 def family_copy_address(record: dict[str, Any]) -> str | Address | None:
     """Where the family's confirmation goes: only when they ticked the box and gave an email address."""
     form = get_form(record["form"])
-    wanted_path = form.settings.get("copy_field")
-    email_path = form.settings.get("copy_email_field")
+    wanted_path = form.settings.copy_field
+    email_path = form.settings.copy_email_field
     answers = record.get("answers") or {}
     if not wanted_path or not email_path or _get(answers, wanted_path) is not True:
         return None
@@ -287,11 +287,11 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
     to = family_copy_address(record)
     if to is None:
         return None
-    from .facts import facts
+    from functions.forms.domain.facts import facts
 
-    lang = i18n.supported(record.get("lang"))
+    lang = languages.supported(record.get("lang"))
     if not i18n.catalogue(record["form"], lang):
-        lang = i18n.DEFAULT
+        lang = languages.DEFAULT
     form = get_form(record["form"], lang)
     table = facts()
     reference = str(record["reference"])
@@ -306,7 +306,7 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
             email=table["email"],
         )
 
-    steps = [str(step) for step in form.settings.get("copy_next_steps", [])]
+    steps = [str(step) for step in form.settings.copy_next_steps]
     message = EmailMessage(policy=SMTP)
     _set_header(message, "Subject", t("copy_subject"))
     _set_folded(message, "From", sender)
@@ -322,7 +322,7 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
     lines += ["", t("copy_contact"), "", t("copy_contact_line"), "", t("copy_private"), t("copy_not_you")]
     text = "\n".join(lines) + "\n"
 
-    direction = "rtl" if lang in i18n.RTL else "ltr"
+    direction = "rtl" if lang in languages.RTL else "ltr"
     steps_html = "".join(f"<li>{escape(step)}</li>" for step in steps)
     html = (
         f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
@@ -370,7 +370,7 @@ def build_message(
         message.set_raw("X-Priority", "1")
 
     rows = _rows(form.fields, answers)
-    title = form.settings.get("email_title", form.title)
+    title = form.settings.email_title or form.title
     header = [
         f"{title}",
         f"Reference: {reference}",
@@ -387,7 +387,7 @@ def build_message(
         else:
             text_lines.append(f"{label}\n    {indented}")
     footer = "Reply to this email to write to the family, where they gave an email address."
-    text_lines += ["", form.settings.get("email_footer", footer)]
+    text_lines += ["", form.settings.email_footer or footer]
     text = "\n".join(text_lines) + "\n"
 
     html_rows = []

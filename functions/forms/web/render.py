@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
-from .i18n import RTL, script_texts, text
-from .schemas import Field, Form
-from .validate import FieldError
+from functions.forms.domain.i18n import script_texts, text
+from functions.forms.domain.languages import RTL
+from functions.forms.domain.schemas import Field, Form
+from functions.forms.domain.validate import FieldError
 
 # The language of the form being drawn (its shared words: "(optional)", "Day", "There is a problem").
 _lang: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default="en")
@@ -345,7 +346,7 @@ def render_form(
 
     `paper`: the same questions to print and fill in with a pen, with nothing to type into or send."""
     token = _lang.set(form.lang)
-    action_token = _form_action.set(action if action is not None else f"/api/{form.settings['route']}")
+    action_token = _form_action.set(action if action is not None else f"/api/{form.settings.route}")
     try:
         return _render_form(form, typed, errors, action, base_url, paper)
     finally:
@@ -365,33 +366,33 @@ def _render_form(
     errors = list(errors)
     by_field = {e.field: e for e in errors}
     settings = form.settings
-    action = action if action is not None else f"/api/{settings['route']}"
+    action = action if action is not None else f"/api/{settings.route}"
     body = "".join(_field(f, typed, by_field, base_url) for f in form.fields)
-    enctype = ' enctype="multipart/form-data"' if settings.get("files_field") else ""
-    if settings.get("script"):  # a form with its own script: the shared forms script leaves it alone
-        enctype += f' data-kids-enhanced="{escape(settings["script"])}"'
-    if settings.get("copy_field") and settings.get("copy_email_field"):  # asked only when the box is ticked
-        enctype += f' data-kids-skip-unless="{escape(settings["copy_email_field"])}:{escape(settings["copy_field"])}"'
-    if settings.get(
-        "young_from"
+    enctype = ' enctype="multipart/form-data"' if settings.files_field else ""
+    if settings.script:  # a form with its own script: the shared forms script leaves it alone
+        enctype += f' data-kids-enhanced="{escape(settings.script)}"'
+    if settings.copy_field and settings.copy_email_field:  # asked only when the box is ticked
+        enctype += (
+            f' data-kids-skip-unless="{escape(settings.copy_email_field)}:{escape(settings.copy_field)}"'
+        )
+    if (
+        settings.young_from is not None
     ):  # the age from which the young person's words are shown, and where it is asked
-        enctype += f' data-kids-young-from="{escape(str(settings["young_from"]))}"'
-        enctype += f' data-kids-age-field="{escape(settings.get("age_field", ""))}"'
+        enctype += f' data-kids-young-from="{escape(str(settings.young_from))}"'
+        enctype += f' data-kids-age-field="{escape(settings.age_field or "")}"'
     if (
         form.lang != "en"
     ):  # the page's language goes with the answers even without JavaScript; words for the script
-        words = json.dumps(
-            {**script_texts(form.lang), "send": settings.get("send_label", "Send")}, ensure_ascii=False
-        )
+        words = json.dumps({**script_texts(form.lang), "send": settings.send_label}, ensure_ascii=False)
         enctype += f' lang="{form.lang}" dir="{"rtl" if form.lang in RTL else "ltr"}" data-kids-text="{escape(words)}"'
         body = f'<input type="hidden" name="lang" value="{escape(form.lang)}">' + body
-    send = escape(settings.get("send_label", "Send"))
+    send = escape(settings.send_label)
     if paper:  # disabled: not in the tab order, nothing can be typed in or sent
         return (
             f'<div class="kids-form" data-kids-form="{escape(form.name)}">'
             f'<fieldset class="kids-fieldset" disabled>{body}</fieldset></div>'
         )
-    if settings.get("files_field"):
+    if settings.files_field:
         # Enter in a text box presses a form's first submit button: without this one that would be "Remove" (of
         # the first file) or "Add this file". Hidden from sight, the tab order and screen readers; the page's
         # script, which has no such buttons, takes it away.
@@ -402,7 +403,7 @@ def _render_form(
     return (
         f"{error_summary(errors)}"
         f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8"{enctype} '
-        f'data-kids-form="{escape(form.name)}" data-kids-confirmation="{escape(base_url + settings["confirmation_page"])}">'
+        f'data-kids-form="{escape(form.name)}" data-kids-confirmation="{escape(base_url + settings.confirmation_page)}">'
         f"{body}"
         f"<div data-kids-check hidden></div>"
         f'<button type="submit" class="kids-button" data-kids-submit>{send}</button>'

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .schemas import Form, get_form
+from functions.forms.domain.schemas import Form, get_form
 
 if TYPE_CHECKING:  # jsonschema is imported on the first validation, not when a handler starts
     from jsonschema import Draft202012Validator, ValidationError

@@ -1,0 +1,96 @@
+"""Delivering a stored submission: the team's email exactly once, then the family's copy if they asked for one."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from functions.forms.application.services import Services
+from functions.forms.application.uploads import email_files
+from functions.forms.domain.message import build_family_copy, build_message
+from functions.forms.domain.schemas import get_form
+from functions.forms.ports import MailError, StorageError
+
+log = logging.getLogger("forms")
+
+
+def deliver(services: Services, form: str, submission_id: str) -> str:
+    """Send one submission's email unless it was sent already: 'sent', 'already-sent', 'held' or 'missing'.
+
+    Then, when the family asked for one, their confirmation (its own claim and marker, so it too goes once; never
+    for a submission held as suspected spam). Raises MailError when the mail service fails, leaving the
+    submission pending for a retry.
+    """
+    record = services.storage.get(form, submission_id)
+    if record is None:
+        log.error("deliver: no stored record form=%s", form)
+        return "missing"
+    result = _deliver_team(services, form, submission_id, record)
+    if result in {"sent", "already-sent"}:
+        _deliver_copy(services, form, submission_id, record)
+    return result
+
+
+def _deliver_copy(services: Services, form: str, submission_id: str, record: dict[str, Any]) -> None:
+    """The family's confirmation, once, after the team's email; nothing unless they asked for it."""
+    if record.get("suspected_spam"):
+        return
+    message = build_family_copy(
+        record, sender=services.settings.mail_from, reply_to=services.settings.team_email
+    )
+    storage = services.storage
+    if message is None or not storage.claim(form, submission_id, kind="copy"):
+        return
+    try:
+        services.mailer.send(message)
+    except Exception:
+        storage.release(form, submission_id, kind="copy")
+        log.warning("family copy failed form=%s reference=%s", form, record["reference"])
+        raise
+    storage.mark_sent(form, submission_id, kind="copy")
+    log.info("sent family copy form=%s reference=%s", form, record["reference"])
+
+
+def _deliver_team(services: Services, form: str, submission_id: str, record: dict[str, Any]) -> str:
+    storage = services.storage
+    if not storage.claim(form, submission_id):
+        return "already-sent"
+    if storage.is_sent(form, submission_id):  # sent, and its claim let go, between our check and our claim
+        storage.release(form, submission_id)
+        return "already-sent"
+    if record.get("suspected_spam"):  # handled: kept for the team to look at, never emailed, never retried
+        storage.mark_sent(form, submission_id)
+        log.info("held form=%s reference=%s reason=time-trap", form, record["reference"])
+        return "held"
+    try:
+        attachments: list[tuple[str, str, bytes]] = []
+        lines: list[str] = []
+        if get_form(form).settings.files_field:
+            attachments, lines = email_files(record, get_form(form), services)
+        message = build_message(
+            record,
+            sender=services.settings.mail_from,
+            to=services.settings.team_email,
+            attachments=attachments,
+            extra_lines=lines,
+        )
+        services.mailer.send(message)
+    except Exception:
+        storage.release(form, submission_id)
+        log.warning("mail failed form=%s reference=%s", form, record["reference"])
+        raise
+    storage.mark_sent(form, submission_id)
+    log.info("sent form=%s reference=%s", form, record["reference"])
+    return "sent"
+
+
+def send_pending(services: Services) -> Counter[str]:
+    """Try again every stored submission whose email has not gone."""
+    results: Counter[str] = Counter()
+    for form, submission_id in list(services.storage.pending()):
+        try:
+            results[deliver(services, form, submission_id)] += 1
+        except (MailError, StorageError, OSError):
+            results["failed"] += 1
+    return results

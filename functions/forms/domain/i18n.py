@@ -1,0 +1,105 @@
+"""The forms in other languages: message catalogues beside the schemas, never a second copy of the field list.
+
+Each form's words in a language are in `schemas/i18n/<form>.<lang>.json`:
+
+    {"translation_reviewed": false,
+     "form": {"title": ..., "send_label": ..., "copy_next_steps": [...]},
+     "fields": {"you.name": {"title": ..., "description": ..., "x-labels": {...}, "x-option-hints": {...},
+                             "x-messages": {...}, "x-link": {"text": ...}, "x-no-js-hint": ...}}}
+
+keyed by each field's dotted path. Words shared by every form (the error summary's title, "(optional)",
+Day, Month, Year, the buttons the page's script draws, the family's confirmation email) are in
+`schemas/i18n/common.<lang>.json` under "texts". Anything a catalogue does not give stays in English.
+The English form is the schema itself, untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from functions.forms.domain.facts import fill_facts
+from functions.forms.domain.languages import DEFAULT, LANGUAGES
+from functions.forms.domain.paths import SCHEMAS_DIR
+
+I18N_DIR = SCHEMAS_DIR / "i18n"
+ENGLISH: dict[str, str] = {
+    # The form, as drawn by render.py
+    "error_summary_title": "There is a problem",
+    "optional": "(optional)",
+    "error_prefix": "Error:",
+    "day": "Day",
+    "month": "Month",
+    "year": "Year",
+    # The forms script (docs/javascripts/forms.js)
+    "continue": "Continue",
+    "sending": "Sending…",
+    "check_title": "Check your answers before sending",
+    "change": "Change my answers",
+    "not_given": "Not given",
+    "yes": "Yes",
+    "not_sent_connection": "Your answers have not been sent. They are saved on this device. "
+    "Check your connection and try again.",
+    # The API
+    "not_sent_storage": "Your answers have not been sent. Try again in a few minutes, or call us on {phone}",
+    # The family's confirmation email (message.build_family_copy)
+    "copy_subject": "Your request to {short_name} - {reference}",
+    "copy_heading": "We have your request",
+    "copy_reference": "Your reference number is {reference}.",
+    "copy_keep": "Keep this number. Tell us the number if you call or email us.",
+    "copy_next": "What happens next",
+    "copy_contact": "How to contact us",
+    "copy_contact_line": "Call us on {phone} or email {email}. You can also reply to this email.",
+    "copy_private": "This email does not include your answers, to keep them private.",
+    "copy_not_you": "If you did not send a request to us, you can ignore this email.",
+}
+
+
+@cache
+def catalogue(name: str, lang: str) -> dict[str, Any]:
+    """The catalogue schemas/i18n/<name>.<lang>.json, with {{ facts.NAME }} filled in; empty when there is none."""
+    if lang == DEFAULT or lang not in LANGUAGES:
+        return {}
+    path = I18N_DIR / f"{name}.{lang}.json"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as handle:
+        return fill_facts(json.load(handle))
+
+
+def text(key: str, lang: str = DEFAULT, **values: Any) -> str:
+    """One shared sentence in the language (English when the catalogue lacks it), with {names} filled in."""
+    words = (
+        ENGLISH[key] if lang == DEFAULT else catalogue("common", lang).get("texts", {}).get(key, ENGLISH[key])
+    )
+    return words.format(**values) if values else words
+
+
+def long_date(day: Any, lang: str = DEFAULT) -> str:
+    """A date in words, like 'Saturday 2 January 2027', in the language (English when its catalogue has no dates)."""
+    words = catalogue("common", lang).get("dates") if lang != DEFAULT else None
+    if not words:
+        return f"{day:%A} {day.day} {day:%B %Y}"
+    return words["format"].format(
+        weekday=words["weekdays"][day.weekday()],
+        day=day.day,
+        month=words["months"][day.month - 1],
+        year=day.year,
+    )
+
+
+def script_texts(lang: str) -> dict[str, str]:
+    """The words the forms script draws, for a form page in this language."""
+    keys = (
+        "continue",
+        "sending",
+        "check_title",
+        "change",
+        "not_given",
+        "yes",
+        "not_sent_connection",
+        "error_prefix",
+        "optional",
+    )
+    return {key: text(key, lang) for key in keys}

@@ -1,0 +1,87 @@
+"""Drawings and recordings: POST /api/uploads (a target for a file) and, locally, POST /api/uploads/<id>.
+
+How a file travels, with JavaScript:
+1. the page asks POST /api/uploads for a target ({"filename", "content_type", "size"}); we check the size and the
+   declared type and answer 201 with {"upload_id", "url", "fields"};
+2. the page posts the file to that target: on AWS straight to S3 with a presigned POST (a server-made key, a
+   content-length-range and a short expiry; the file never passes through the Lambda), locally to
+   POST /api/uploads/<upload_id> on our own server;
+3. the form is sent with the upload ids; before storing the submission we check each object's real size and
+   type from its content (S3 emulators do not enforce the POST policy, so this check is ours), strip the
+   metadata of photos, and keep a clean copy under the server-made id.
+Without JavaScript the files come inside the form post (multipart, 4 MB each) and take step 3 directly.
+
+Keys: incoming/<id> (as uploaded), files/<id> (checked and cleaned) and files/<id>.json (what it is). The
+stores are adapters (adapters/local.py, adapters/aws.py); the checks are application/uploads.py.
+Nothing here logs a file name or anything else a child sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from functions.forms.application.services import Services
+from functions.forms.domain import files as f
+from functions.forms.web.multipart import parse_multipart
+from functions.forms.web.request import Request
+from functions.forms.web.responses import Response, json_response, problem
+
+log = logging.getLogger("forms")
+
+
+def _field_problem(text: str) -> Response:
+    return problem(400, text, field="files", href="#files")
+
+
+def new_upload(request: Request, services: Services) -> Response:
+    """POST /api/uploads: a target for one file, after checking its declared size and type."""
+    if request.content_type != "application/json":
+        return problem(415, "Send the file's details as application/json")
+    body = request.body()
+    if len(body) > 4096:
+        return problem(413, "The request is too large")
+    try:
+        request = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return problem(400, "The file's details are not valid JSON")
+    if not isinstance(request, dict):
+        return problem(400, "Send the file's details as a JSON object")
+    filename, content_type, size = (
+        request.get("filename"),
+        request.get("content_type", ""),
+        request.get("size"),
+    )
+    if not isinstance(filename, str) or len(filename) > 1000:
+        return _field_problem("Choose a file")
+    try:
+        f.check_size(size)  # type: ignore[arg-type]
+        f.check_declared(content_type)  # type: ignore[arg-type]
+    except f.FileRefused as refused:
+        return _field_problem(refused.text)
+    upload_id = f.new_upload_id()
+    target = services.uploads.target(upload_id)
+    log.info("upload target made")
+    return json_response(
+        201,
+        {"upload_id": upload_id, "url": target["url"], "fields": target["fields"], "max_bytes": f.MAX_BYTES},
+    )
+
+
+def receive(request: Request, services: Services) -> Response:
+    """POST /api/uploads/<id>: the local upload target (there is none on AWS: S3 takes the file there)."""
+    store, upload_id = services.uploads, request.params["upload_id"]
+    if not store.receives_posts or not f.is_upload_id(upload_id):
+        return problem(404, "There is no upload waiting at this address")
+    if request.content_type != "multipart/form-data":
+        return problem(415, "Send the file as multipart/form-data")
+    data = parse_multipart(request.body(), request.headers["content-type"], f.MAX_BYTES)
+    parts = [p for p in data.files if p.name == "file"]
+    if len(parts) != 1 or not parts[0].chosen:
+        return _field_problem("Choose a file")
+    if parts[0].too_large:
+        return _field_problem(f"The selected file must be smaller than {f.MAX_BYTES // 2**20} MB")
+    refused = store.receive(upload_id, parts[0].data)
+    if refused:
+        return _field_problem(refused)
+    return {"statusCode": 204, "headers": {"Cache-Control": "no-store"}, "body": ""}
