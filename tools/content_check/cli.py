@@ -2,13 +2,16 @@
 
     python -m tools.content_check                   every check (what make check-content runs)
     python -m tools.content_check --only spelling   one check (or several, separated by commas)
+    python -m tools.content_check --only confirmation
+                                                    the facts awaiting the service's confirmation
     python -m tools.content_check --scores          the reading grade of every page
     python -m tools.content_check --external-links  links to other websites only (make check-links)
     python -m tools.content_check --docs DIR        check another copy of docs/ (its folder must hold
                                                     mkdocs.yml, data/ and schemas/ like this repository)
 
-Exit status: 0 when nothing needs fixing (warnings, such as a page past its review_by date, are shown but do
-not fail), 1 when something needs fixing, 2 when the command itself was used wrongly.
+Exit status: 0 when nothing needs fixing (warnings, such as a page past its review_by date or a fact awaiting
+the service's confirmation, are shown but do not fail), 1 when something needs fixing, 2 when the command itself
+was used wrongly.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ CHECKS: dict[str, tuple[str, Callable[[Project], Iterable[Finding]]]] = {
     "facts": ("Facts come from data/facts.yml", facts.check),
     "readability": ("Pages are easy enough to read", readability.check),
     "translations": ("Translations say whether a translator has checked them", translations.check),
+    "confirmation": ("Facts awaiting the service's confirmation are listed", facts.check_awaiting),
 }
 
 

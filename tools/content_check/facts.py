@@ -9,6 +9,10 @@ Time limits are the facts whose names end in _months, _weeks, _days, _working_da
 so a new one added to data/facts.yml is checked without changing this file. A number that only looks like
 a time limit (for example "a meeting lasts 2 hours" is fine, but "reply within 2 weeks" matches the value of
 agreed_actions_weeks) can be kept by ending its line with <!-- not-a-fact -->.
+
+Facts the service has not confirmed yet are listed under ``awaiting_confirmation:`` in data/facts.yml (the
+fact's name and what to ask the service). ``check_awaiting`` lists each one as a warning, with the pages that
+use it, until an editor takes it out of the list: like a translation awaiting review, it never fails a check.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tools.content_check.model import FACT_MARKER, Finding, Page, Project
+from functions.forms.domain.facts import FACTS_FILE
+from tools.content_check.model import FACT_MARKER, WARNING, Finding, Page, Project
 
 NOT_A_FACT = "<!-- not-a-fact -->"
 PHONE = re.compile(r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|0)\d(?:[ \t.-]?\d){8,9}(?!\d)")
@@ -196,3 +201,111 @@ def check(project: Project) -> Iterator[Finding]:
     facts = project.facts
     for page in project.pages:
         yield from check_page(page, facts)
+
+
+# Facts awaiting the service's confirmation
+
+AWAITING = "awaiting_confirmation"
+AWAITING_HOW = (
+    f"When the service confirms it, correct the fact if it needs it, then take its line out of {AWAITING} in "
+    "data/facts.yml."
+)
+
+
+def awaiting_confirmation(facts: dict[str, object]) -> dict[str, str]:
+    """The facts the service has not confirmed yet, with what to ask it: {name: reason}.
+
+    data/facts.yml lists them under ``awaiting_confirmation:``, one a line as ``name: "what to confirm"``.
+    A plain list of names (``- name``) is read too, with no reason.
+    """
+    listed = facts.get(AWAITING)
+    if isinstance(listed, dict):
+        return {str(name): "" if reason is None else str(reason).strip() for name, reason in listed.items()}
+    if isinstance(listed, list):
+        found: dict[str, str] = {}
+        for item in listed:
+            if isinstance(item, dict):
+                found.update({str(k): "" if v is None else str(v).strip() for k, v in item.items()})
+            elif item is not None:
+                found[str(item)] = ""
+        return found
+    return {}
+
+
+def _awaiting_lines(text: str) -> dict[str, int]:
+    """The line of each name in the awaiting_confirmation list of data/facts.yml (for the warnings)."""
+    lines: dict[str, int] = {}
+    inside = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if re.match(rf"^{AWAITING}\s*:", line):
+            inside = True
+            continue
+        if not inside or not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace() and not line.startswith("-"):
+            break  # the next top-level fact: the list has ended
+        match = re.match(r"^\s*(?:-\s*)?['\"]?([A-Za-z_][\w]*)['\"]?\s*(?::|$)", line)
+        if match and match.group(1) not in lines:
+            lines[match.group(1)] = number
+    return lines
+
+
+def _pages_using(project: Project, name: str) -> list[str]:
+    """The pages, and the forms' files in schemas/, that write {{ facts.NAME }} for this fact."""
+    used = [
+        page.rel
+        for page in project.pages
+        if any(match.group(1) == name for match in FACT_MARKER.finditer(page.text))
+    ]
+    schemas = project.root / "schemas"
+    for path in sorted(schemas.rglob("*.json")) if schemas.is_dir() else []:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if any(match.group(1) == name for match in FACT_MARKER.finditer(text)):
+            used.append(path.relative_to(project.root).as_posix())
+    return used
+
+
+def check_awaiting(project: Project) -> Iterator[Finding]:
+    """One warning per fact awaiting the service's confirmation (warnings never fail the checks)."""
+    facts = project.facts
+    awaiting = awaiting_confirmation(facts)
+    if not awaiting and facts.get(AWAITING) not in (None, [], {}):
+        yield Finding(
+            "data/facts.yml",
+            1,
+            f'{AWAITING} cannot be read. Write one fact a line under it, like:  meeting_ways: "what to ask '
+            'the service"',
+            "confirmation",
+            WARNING,
+        )
+        return
+    path = project.root / "data" / FACTS_FILE  # its lines, to point at each fact
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = _awaiting_lines(text)
+    for name, reason in awaiting.items():
+        line = lines.get(name, 1)
+        why = f" {reason}" + ("" if reason.endswith((".", "?", "!")) else ".") if reason else ""
+        if name not in facts or name == AWAITING:
+            yield Finding(
+                "data/facts.yml",
+                line,
+                f"Awaiting confirmation: '{name}' is not a fact in data/facts.yml. Check the spelling, or add the "
+                f"fact.{why}",
+                "confirmation",
+                WARNING,
+            )
+            continue
+        used = _pages_using(project, name)
+        where = f" Used on {', '.join(used)}." if used else " Not used on any page yet."
+        yield Finding(
+            "data/facts.yml",
+            line,
+            f"Awaiting confirmation: the service has not confirmed {name} yet.{why}{where} {AWAITING_HOW}",
+            "confirmation",
+            WARNING,
+        )
+
+
+def awaiting_names(project: Project) -> list[str]:
+    """The names of the facts still awaiting the service's confirmation (for reports)."""
+    return sorted(awaiting_confirmation(project.facts))
