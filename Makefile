@@ -22,6 +22,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@# The project's folder on the venv's import path, as an editable install does: the MkDocs hooks, tools/ and
+	@# the tests import `functions` like any installed package, never by a file path of their own.
+	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "send-mediation.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	@touch $@
 
 build: $(STAMP) ## Build the site into site/

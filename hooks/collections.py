@@ -14,11 +14,9 @@ filled in here too, so this hook works whatever its place in the ``hooks:`` list
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import yaml
@@ -28,6 +26,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+
+from functions.forms.domain.facts import read_facts
+from hooks.facts import substitute
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schemas" / "content"
@@ -40,17 +41,6 @@ FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
 
 
-def _load_facts_module() -> ModuleType:
-    """Load hooks/facts.py by its path (hooks are files, not an installed package)."""
-    spec = importlib.util.spec_from_file_location("kids_hooks_facts", Path(__file__).with_name("facts.py"))
-    if spec is None or spec.loader is None:
-        raise PluginError("hooks/collections.py could not load hooks/facts.py.")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_facts_module = _load_facts_module()
 _facts: dict[str, object] = {}
 
 
@@ -173,7 +163,7 @@ def case_studies_markdown(docs_dir: Path) -> str:
 def on_config(config: MkDocsConfig, **kwargs: Any) -> MkDocsConfig:
     """Read the facts file once per build."""
     _facts.clear()
-    _facts.update(_facts_module.load_facts())
+    _facts.update(read_facts())
     return config
 
 
@@ -187,4 +177,4 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         markdown = replace_marker(markdown, CASES_MARKER, case_studies_markdown(docs_dir), where)
     else:
         return markdown
-    return _facts_module.substitute(markdown, _facts, where)
+    return substitute(markdown, _facts, where)

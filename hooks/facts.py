@@ -6,21 +6,14 @@ An unknown name stops the build with a message that says which page and which na
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import yaml
 from mkdocs.exceptions import PluginError
 
-FACTS_FILE = Path(__file__).resolve().parent.parent / "data" / "facts.yml"
+from functions.forms.domain.facts import read_facts
+
 PATTERN = re.compile(r"\{\{\s*facts\.([a-z_]+)\s*\}\}")
 
 _facts: dict[str, object] = {}
-
-
-def load_facts() -> dict[str, object]:
-    """Read the facts file (the one place the service's facts live)."""
-    with FACTS_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
 
 
 def substitute(markdown: str, facts: dict[str, object], where: str) -> str:
@@ -40,7 +33,7 @@ def substitute(markdown: str, facts: dict[str, object], where: str) -> str:
 
 def on_config(config, **kwargs):
     _facts.clear()
-    _facts.update(load_facts())
+    _facts.update(read_facts())
     config.setdefault("extra", {})["facts"] = dict(_facts)
     return config
 

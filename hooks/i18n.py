@@ -29,8 +29,7 @@ from urllib.parse import urlsplit
 
 from mkdocs.plugins import event_priority
 
-DEFAULT = "en"
-RTL = {"ar", "ur", "fa", "he"}
+from functions.forms.domain.languages import DEFAULT, RTL
 
 NOT_TRANSLATED = {
     "pl": "Ta strona nie jest jeszcze przetłumaczona na język polski. Poniżej jest wersja angielska.",

@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from functions.forms.domain.facts import read_facts
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -149,8 +151,7 @@ class Project:
 
     @cached_property
     def facts(self) -> dict[str, Any]:
-        path = self.root / "data" / "facts.yml"
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return read_facts(self.root / "data")
 
     @cached_property
     def pages(self) -> list[Page]:

@@ -11,10 +11,10 @@ import json
 import re
 from collections.abc import Iterator
 
+from functions.forms.domain.languages import LANGUAGES
 from tools.content_check.model import ERROR, WARNING, Finding, Page, Project
 
 SUFFIX = re.compile(r"\.([a-z]{2,3})\.md$")
-LANGUAGES = {"pl": "Polish", "ur": "Urdu", "ar": "Arabic", "cy": "Welsh"}
 
 
 def language_of(page: Page) -> str | None:
@@ -26,7 +26,7 @@ def check_page(page: Page, project: Project) -> Iterator[Finding]:
     lang = language_of(page)
     if lang is None or page.meta_error is not None:
         return
-    name = LANGUAGES.get(lang, lang)
+    name = LANGUAGES[lang][0] if lang in LANGUAGES else lang
     english = project.docs / SUFFIX.sub(".md", page.src)
     if not english.exists():
         yield Finding(
@@ -69,7 +69,7 @@ def check_catalogues(project: Project) -> Iterator[Finding]:
             continue
         if data.get("translation_reviewed") is not True:
             lang = path.name.split(".")[-2]
-            name = LANGUAGES.get(lang, lang)
+            name = LANGUAGES[lang][0] if lang in LANGUAGES else lang
             yield Finding(
                 where,
                 2,

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from functions.forms.domain.paths import DATA_DIR
 
+FACTS_FILE = "facts.yml"
+
+
+def read_facts(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    """data/facts.yml as it is now: the one loader, used by the functions, the MkDocs hooks and tools/content_check
+    (which reads a copy of the project in its tests, hence the folder)."""
+    with (data_dir / FACTS_FILE).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
 
 @cache
 def facts() -> dict[str, Any]:
     """The facts, read once per process."""
-    with (DATA_DIR / "facts.yml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return read_facts()
 
 
 _FACT = re.compile(r"\{\{\s*facts\.([a-z_]+)\s*\}\}")
