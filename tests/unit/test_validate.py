@@ -114,7 +114,7 @@ def test_wrong_types_get_the_fields_message_not_a_crash():
     assert errors["you"] == "Tell us about you"
     assert (
         errors["consent.share_with_local_authority"]
-        == "Agree that we can share your request with the local authority"
+        == "Agree that we can tell the local authority about your request for mediation"
     )
 
 
@@ -172,3 +172,44 @@ def test_the_views_forms_age_limits_are_the_services_own_facts():
         f"This form is for children and young people aged {facts()['age_from']} to {facts()['age_to']}. "
         f"Age must be {facts()['age_to']} or less"
     )
+
+
+# The local authority is told about a request for mediation (SEND Regs 2014 regs 33-37); any other request is
+# not shared with it on the strength of this box, so the box is needed for mediation only (privacy notice).
+@pytest.mark.parametrize("service", ["mias", "certificate", "disagreement_resolution"])
+def test_the_local_authority_box_is_needed_only_for_mediation(service):
+    answers = referral(service=service)
+    del answers["consent"]["share_with_local_authority"]
+    assert "consent.share_with_local_authority" not in errors_of(answers)
+    answers["consent"]["share_with_local_authority"] = False
+    assert "consent.share_with_local_authority" not in errors_of(answers)
+
+
+def test_mediation_without_the_local_authority_box_is_refused_with_the_reason():
+    answers = referral(service="mediation")
+    del answers["consent"]["share_with_local_authority"]
+    assert errors_of(answers)["consent.share_with_local_authority"] == (
+        "Agree that we can tell the local authority about your request for mediation"
+    )
+    answers["consent"]["share_with_local_authority"] = False
+    assert "consent.share_with_local_authority" in errors_of(answers)
+
+
+# CFA 2014 s.51(2): the decisions that can be appealed, and so mediated, include a refused re-assessment and an
+# amended plan. New values were added; the old ones keep their meaning.
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "refuse_assessment",
+        "refuse_reassessment",
+        "refuse_plan",
+        "plan_contents",
+        "amended_plan_contents",
+        "refuse_amendment",
+        "cease_plan",
+        "health_social_care",
+        "other",
+    ],
+)
+def test_every_decision_the_law_names_can_be_chosen(kind):
+    assert "decision.kind" not in errors_of(referral(decision__kind=kind))
