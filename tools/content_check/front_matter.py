@@ -39,13 +39,14 @@ def _as_text(meta: dict[str, Any]) -> dict[str, Any]:
 
 def explain(error: ValidationError, properties: dict[str, Any]) -> tuple[str | None, str]:
     """The key at fault (if one) and a plain instruction."""
-    if error.validator == "required":
-        missing = [key for key in error.validator_value if key not in error.instance]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        missing = [key for key in error.validator_value if key not in instance]
         key = missing[0] if missing else "?"
         hint = properties.get(key, {}).get("description", "")
         return None, f"Add the key '{key}:'" + (f" ({hint})." if hint else ".")
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(properties))
+        extra = sorted(set(instance) - set(properties))
         return extra[0] if extra else None, (
             f"The key(s) {', '.join(extra)} are not allowed here. Check the spelling; the keys allowed are "
             f"{', '.join(properties)}."
@@ -79,7 +80,7 @@ def check_page(page: Page, schemas: Path) -> Iterator[Finding]:
         return
     name = schema_for(page)
     check = validator(schemas / name)
-    properties: dict[str, Any] = check.schema.get("properties", {})
+    properties: dict[str, Any] = check.schema.get("properties", {}) if isinstance(check.schema, dict) else {}
     seen = set()
     for error in sorted(check.iter_errors(_as_text(page.meta)), key=lambda e: (list(e.path), e.validator)):
         key, message = explain(error, properties)

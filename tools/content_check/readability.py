@@ -1,9 +1,16 @@
 """Readability: the Flesch-Kincaid grade of each page's words, with a limit by audience.
 
-Flesch-Kincaid grade = 0.39 x (words per sentence) + 11.8 x (syllables per word) - 15.59. textstat counts
-the words and sentences. Syllables are counted with a simple vowel-group rule: textstat's own syllable
-counter needs NLTK's pronouncing dictionary, downloaded at run time, and a check must not depend on the
-network.
+Flesch-Kincaid grade = 0.39 x (words per sentence) + 11.8 x (syllables per word) - 15.59, all counted here
+in plain Python, with no dictionary to download and no other package:
+
+- Words and sentences are counted as textstat 0.7.13 (the library this check first used) counts them, so the
+  grades are the same as before. A word is what is left between spaces once punctuation is taken out
+  (apostrophes stay in contractions: "don't" and "child's" are one word each; a dash alone is no word). A
+  sentence runs to a full stop, question mark or exclamation mark; one of two words or fewer ("Contact us.")
+  is not counted as a sentence, though its words are.
+- Syllables are counted with a simple vowel-group rule (syllables() below). textstat's own counter needs
+  Pyphen's hyphenation dictionary or NLTK's pronouncing dictionary, which NLTK downloads at run time, and a
+  check must not depend on the network.
 
 Each heading, list item, table cell and note title counts as a sentence of its own, as a reader sees it.
 The FAQ page is measured with its questions and answers. Pages shorter than MIN_WORDS are not measured
@@ -15,8 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import textstat
 
 from tools.content_check.model import FACT_MARKER, Finding, Page, Project
 
@@ -32,6 +37,24 @@ ATTR_LIST = re.compile(r"\{\s*[.#:][^}]*\}")
 BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|\||!!!|\?\?\?|<)")
 URL = re.compile(r"https?://\S+|www\.\S+")
 VOWELS = re.compile(r"[aeiouy]+")
+# An apostrophe not followed by a contraction's ending ('t, 's, 'd, 've, 'll, 're) is a quotation mark.
+QUOTE_APOSTROPHE = re.compile(r"'(?![tsd]|ve|ll|re)")
+PUNCTUATION = re.compile(r"[^\w\s']")
+SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text: what is left between spaces once punctuation (but not an apostrophe in a
+    contraction) is taken out. Hyphenated words and contractions are one word each."""
+    return PUNCTUATION.sub("", QUOTE_APOSTROPHE.sub("", text)).split()
+
+
+def sentence_count(text: str) -> int:
+    """The sentences of a text: each runs to a full stop, question mark or exclamation mark (or the end of
+    the text). One of two words or fewer is not counted; a text with words has at least one sentence."""
+    if not text:
+        return 0
+    return max(1, sum(1 for sentence in SENTENCE.findall(text) if len(words(sentence)) > 2))
 
 
 def syllables(word: str) -> int:
@@ -100,12 +123,20 @@ class Score:
 
 
 def score(page: Page, text: str) -> Score:
-    words = textstat.lexicon_count(text)
-    sentences = max(1, textstat.sentence_count(text))
-    syllable_count = sum(syllables(w) for w in re.findall(r"[A-Za-z][A-Za-z']*", text))
-    grade = 0.39 * words / sentences + 11.8 * syllable_count / max(1, words) - 15.59 if words else 0.0
+    word_count = len(words(text))
+    sentences = max(1, sentence_count(text))
     limit = LIMITS.get(page.audience, LIMITS["family"])
-    return Score(page, words, sentences, round(grade, 1), limit)
+    return Score(page, word_count, sentences, grade(text), limit)
+
+
+def grade(text: str) -> float:
+    """The Flesch-Kincaid grade of a text, to one decimal place (0.0 for a text without words)."""
+    word_count = len(words(text))
+    if not word_count:
+        return 0.0
+    sentences = max(1, sentence_count(text))
+    syllable_count = sum(syllables(w) for w in re.findall(r"[A-Za-z][A-Za-z']*", text))
+    return round(0.39 * word_count / sentences + 11.8 * syllable_count / word_count - 15.59, 1)
 
 
 def scores(project: Project) -> list[Score]:
