@@ -68,12 +68,21 @@ def test_anything_but_a_well_formed_reference_or_real_date_leaves_the_page_as_bu
     assert 'data-kids-needs="contact_by" hidden' in response["body"]
 
 
-def test_translated_pages_are_filled_too_and_only_where_the_form_is_translated(services):
+def test_translated_pages_are_filled_too_and_only_where_the_form_is_translated(services, monkeypatch):
     assert "/pl/forms/referral-sent/" in confirmation_pages()
-    assert "/pl/forms/child-views-sent/" not in confirmation_pages()  # the views form is in English only
+    assert "/pl/forms/child-views-sent/" in confirmation_pages()
     response = get(services, "/pl/forms/referral-sent/", {"reference": "ABCDEFGH"})
     assert ">ABCDEFGH</p>" in response["body"]
-    assert get(services, "/pl/forms/child-views-sent/", {"reference": "ABCDEFGH"})["statusCode"] == 404
+    # A form with no catalogue in a language has no confirmation page there (its page is the English one).
+    real_exists = Path.exists
+    monkeypatch.setattr(Path, "exists", lambda self: self.name != "child-views.pl.json" and real_exists(self))
+    confirmation_pages.cache_clear()
+    try:
+        assert "/pl/forms/child-views-sent/" not in confirmation_pages()
+        assert get(services, "/pl/forms/child-views-sent/", {"reference": "ABCDEFGH"})["statusCode"] == 404
+    finally:
+        monkeypatch.undo()
+        confirmation_pages.cache_clear()
 
 
 def test_the_reference_is_given_even_when_the_built_page_cannot_be_read(services, tmp_path):
