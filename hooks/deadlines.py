@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import re
 import sys
-from html import escape
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -23,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from functions.forms.domain import deadlines  # noqa: E402
+from functions.forms.domain import deadlines, html  # noqa: E402
 
 EXAMPLES = re.compile(r"<!--\s*deadlines:\s*examples\s*-->")
 CALCULATOR = re.compile(r"<!--\s*deadlines:\s*calculator\s*-->")
@@ -73,11 +72,8 @@ def _why(details: deadlines.AppealDeadline) -> str:
 
 
 def examples_table(page_url: str) -> str:
-    """The worked examples as an HTML table, from the same functions the unit tests check.
-
-    Its own class (so the theme does not wrap it in a sideways-scrolling box) and docs/stylesheets/
-    deadlines.css, which stacks each row on narrow screens using the data-label of each cell.
-    """
+    """The worked examples as an HTML table (templates/deadline_examples.html), from the same functions the unit
+    tests check."""
     due = deadlines._facts()["due_time"]
     headings = ("Date on the letter", "Certificate date", "Contact us by", "Appeal to the Tribunal by", "Why")
     rows = []
@@ -87,27 +83,20 @@ def examples_table(page_url: str) -> str:
         today = certificate or letter
         contact = deadlines.contact_deadline(letter, today)
         details = deadlines.appeal_details(letter, certificate, today)
-        cells = (
-            deadlines.format_date(letter),
-            deadlines.format_date(certificate) if certificate else "None",
-            deadlines.format_date(contact),
-            f"{due} on {deadlines.format_date(details.date)}",
-            _why(details),
-        )
         rows.append(
-            "<tr>"
-            + "".join(
-                f'<td data-label="{escape(label)}">{escape(str(cell))}</td>'
-                for label, cell in zip(headings, cells, strict=True)
+            (
+                deadlines.format_date(letter),
+                deadlines.format_date(certificate) if certificate else "None",
+                deadlines.format_date(contact),
+                f"{due} on {deadlines.format_date(details.date)}",
+                _why(details),
             )
-            + "</tr>"
         )
-    head = "".join(f'<th scope="col">{escape(label)}</th>' for label in headings)
-    css = escape(get_relative_url(STYLESHEET, page_url))
-    return (
-        f'<link rel="stylesheet" href="{css}">'
-        '<table class="kids-examples"><caption>Worked examples</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return html.render(
+        "deadline_examples.html",
+        stylesheet=get_relative_url(STYLESHEET, page_url),
+        headings=headings,
+        rows=rows,
     )
 
 
@@ -121,53 +110,13 @@ def browser_data() -> dict[str, object]:
     }
 
 
-def _date_group(field: str, legend: str, hint: str) -> str:
-    items = []
-    for part, label, width in (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4)):
-        items.append(
-            f'<div class="kids-date__item"><label class="kids-label" for="{field}-{part}">{label}</label>'
-            f'<input class="kids-input kids-input--{width}" id="{field}-{part}" name="{field}-{part}" '
-            f'type="text" inputmode="numeric" autocomplete="off" spellcheck="false"></div>'
-        )
-    return (
-        f'<div class="kids-form-group" id="{field}-group">'
-        f'<fieldset class="kids-fieldset" role="group" id="{field}-fieldset" aria-describedby="{field}-hint">'
-        f'<legend class="kids-legend">{escape(legend)}</legend>'
-        f'<p class="kids-hint" id="{field}-hint">{escape(hint)}</p>'
-        f'<p class="kids-error-message" id="{field}-error" hidden></p>'
-        f'<div class="kids-date">{"".join(items)}</div>'
-        "</fieldset></div>"
-    )
-
-
 def calculator_html(page_url: str) -> str:
     """The calculator form, for browsers with JavaScript (the page works fully without it)."""
-    data = escape(json.dumps(browser_data(), separators=(",", ":"), ensure_ascii=False), quote=True)
-    script = get_relative_url(SCRIPT, page_url)
-    css = get_relative_url(FORM_STYLESHEET, page_url)
-    return (
-        f'<link rel="stylesheet" href="{escape(css)}">'
-        # Shown from the first paint (no layout shift when the script starts); a <noscript> style in the page's
-        # head hides it when JavaScript is off (overrides/main.html).
-        f'<div class="kids-deadlines kids-needs-js" id="kids-deadlines" data-kids-deadlines="{data}">'
-        '<div class="kids-error-summary" tabindex="-1" hidden aria-labelledby="kids-deadlines-problem">'
-        '<div role="alert"><h2 id="kids-deadlines-problem">There is a problem</h2><ul></ul></div></div>'
-        '<form class="kids-form" id="kids-deadlines-form" novalidate>'
-        + _date_group(
-            "letter",
-            "What is the date on the decision letter?",
-            "You can find it near the top of the letter from the council. For example, 27 3 2026",
-        )
-        + _date_group(
-            "certificate",
-            "What is the date on your mediation certificate? (optional)",
-            "Only if you have one. Leave it empty if you do not. For example, 15 5 2026",
-        )
-        + '<button class="kids-button" type="submit">Work out my dates</button>'
-        "</form>"
-        '<div class="kids-deadlines__result" id="kids-deadlines-result" aria-live="polite"></div>'
-        "</div>"
-        f'<script src="{escape(script)}"></script>'
+    return html.render(
+        "deadline_calculator.html",
+        stylesheet=get_relative_url(FORM_STYLESHEET, page_url),
+        script=get_relative_url(SCRIPT, page_url),
+        data=json.dumps(browser_data(), separators=(",", ":"), ensure_ascii=False),
     )
 
 

@@ -6,9 +6,13 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -23,7 +27,7 @@ from functions.forms.web.render import render_form  # noqa: E402
 PLACEHOLDER = re.compile(r"<!--\s*form:\s*([a-z-]+)(\s+paper)?\s*-->")
 
 
-def on_page_content(html, page, config, files, **kwargs):
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files, **kwargs: Any) -> str:
     def form_html(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in FORM_FILES:

@@ -2,25 +2,24 @@
 
 And the family's confirmation (build_family_copy), when they ask for one: their reference, what happens next and
 how to reach the team, with none of their answers.
+
+Both are the standard library's EmailMessage with the SMTP policy (CRLF line ends, as SES wants): its header
+registry encodes non-ASCII words, folds long lines and refuses a line break in any header, so an answer can never
+start a header of its own. The HTML parts are templates (templates/email.html, family_copy.html), autoescaped.
+They are built by the worker, not while a family waits for the form to be sent.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import re
-import secrets
-import sys
+from collections.abc import Sequence
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
-from functools import lru_cache
-from html import escape
-from typing import Any
+from email.utils import make_msgid
+from typing import Any, NamedTuple
 
-from functions.forms.domain import i18n, languages
+from functions.forms.domain import html, i18n, languages
 from functions.forms.domain.schemas import Field, Form, get_form
 
 
@@ -81,28 +80,56 @@ def deadline_lines(form: Form, answers: dict[str, Any], today: dt.date) -> tuple
     return [line], urgent
 
 
-def _rows(fields: tuple[Field, ...], answers: dict[str, Any], top: bool = True) -> list[tuple[str, str, str]]:
-    """(kind, label, value) rows in form order: a 'section' row, then its 'answer' rows.
+class Row(NamedTuple):
+    """One row of the answers: a "section" heading, a "value" under it, or a labelled "answer"."""
+
+    kind: str
+    label: str
+    value: str
+
+
+class Note(NamedTuple):
+    """A line under the reference; a loud one (URGENT, IMPORTANT) is bold and red in the HTML part."""
+
+    text: str
+    loud: bool
+
+
+def _rows(fields: tuple[Field, ...], answers: dict[str, Any], top: bool = True) -> list[Row]:
+    """Rows in form order: a 'section' row, then its 'answer' rows.
 
     A question at the top level is a section of its own, so that it never reads as part of the one above.
     """
-    rows: list[tuple[str, str, str]] = []
+    rows: list[Row] = []
     for field in fields:
         if field.widget in {"hidden", "honeypot"}:
             continue
         value = answers.get(field.name) if isinstance(answers, dict) else None
         if field.children:
-            rows.append(("section", field.label, ""))
+            rows.append(Row("section", field.label, ""))
             rows.extend(_rows(field.children, value if isinstance(value, dict) else {}, top=False))
         elif top:
-            rows.append(("section", field.email_label, ""))
-            rows.append(("value", "", _value_text(field, value)))
+            rows.append(Row("section", field.email_label, ""))
+            rows.append(Row("value", "", _value_text(field, value)))
         else:
-            rows.append(("answer", field.email_label, _value_text(field, value)))
+            rows.append(Row("answer", field.email_label, _value_text(field, value)))
     return rows
 
 
 LOUD = ("URGENT", "IMPORTANT")  # notes shown in bold red
+MESSAGE_ID_DOMAIN = "send-mediation.local"
+# The family copy's words (domain/i18n.py), in its text and HTML parts.
+COPY_WORDS = (
+    "copy_subject",
+    "copy_heading",
+    "copy_reference",
+    "copy_keep",
+    "copy_next",
+    "copy_contact",
+    "copy_contact_line",
+    "copy_private",
+    "copy_not_you",
+)
 
 
 def top_lines(form: Form, answers: dict[str, Any]) -> list[str]:
@@ -130,118 +157,9 @@ def subject_for(form: Form, answers: dict[str, Any], reference: str) -> str:
     return f"{title} - {reference}"
 
 
-def _reply_to(form: Form, answers: dict[str, Any]) -> str | Address | None:
+def _reply_to(form: Form, answers: dict[str, Any]) -> Address | None:
     path = form.settings.reply_to_field
     return _address(_get(answers, path) if path else None)
-
-
-# Building an email with `EmailMessage` spends most of its time in the header registry: every header set is
-# parsed (and a class made for it), then parsed again to be folded when the message is written. So the headers
-# are stored as the registry itself would write them (`set_raw`), and the registry is asked only when that is not
-# plainly the same: see _set_header and _folded. The message is still an EmailMessage with the SMTP policy, read
-# and written by the standard library as before (get_body, get_content, as_bytes).
-
-_LINE = 78  # the SMTP policy's max_line_length: a longer header line is folded
-# Patterns as text: re compiles them at their first use (and keeps them), not when a handler starts.
-# Printable ASCII words with single spaces between them: never CR, LF or another control character.
-_PLAIN = r"[!-~]+(?: [!-~]+)*"
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_ADDRESS = rf"{_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*"  # dot-atom@dot-atom, ASCII
-
-
-def _set_header(message: EmailMessage, name: str, value: str | Address) -> None:
-    """Add a header. A short line of plain printable ASCII is stored as it is: the header registry would write
-    exactly that (no encoding, no folding) and reading it back parses it as before. Anything else (an Address,
-    non-ASCII, a long line, an encoded word, a line break) goes through the registry, which encodes and folds it
-    and refuses CR and LF, so an answer can never start a header of its own.
-    """
-    if (
-        isinstance(value, str)
-        and len(name) + 2 + len(value) <= _LINE
-        and "=?" not in value
-        and re.fullmatch(_PLAIN, value)
-    ):
-        message.set_raw(name, value)
-    else:
-        message[name] = value
-
-
-@lru_cache(maxsize=64)
-def _folded(name: str, value: str) -> str:
-    """The header's value as the registry encodes and folds it, for values that repeat (our sender and team
-    addresses from the settings): parsed once per process instead of for every email."""
-    scratch = EmailMessage(policy=SMTP)
-    scratch[name] = value  # the registry's parse, with its refusal of CR and LF
-    folded = SMTP.fold(name, scratch[name])  # "Name: value\r\n", continuation lines starting with a space
-    return folded[len(name) + 1 :].removeprefix(" ").removesuffix("\r\n")
-
-
-def _set_folded(message: EmailMessage, name: str, value: str) -> None:
-    message.set_raw(name, _folded(name, value))
-
-
-def _set_message_id(message: EmailMessage, msgid: str) -> None:
-    """make_msgid's id (ASCII, no spaces) is too long for one line with its name: the registry would fold it onto
-    a line of its own, as here ("Message-ID: " then CRLF and a space: folding white space, read back the same)."""
-    if not re.fullmatch(_PLAIN, msgid) or " " in msgid or len(msgid) + 1 > _LINE:
-        message["Message-ID"] = msgid
-    elif len("Message-ID: ") + len(msgid) <= _LINE:
-        message.set_raw("Message-ID", msgid)
-    else:
-        message.set_raw("Message-ID", "\r\n " + msgid)
-
-
-def _encoded_text(text: str) -> tuple[str, str]:
-    """(Content-Transfer-Encoding, payload) for a UTF-8 text part, chosen as the SMTP policy's set_content does:
-    7bit or 8bit when no line is longer than 78 bytes, else quoted-printable or base64, whichever is shorter for
-    the first ten lines. Both are made by the C encoders in binascii (set_content uses the pure-Python quoprimime).
-    """
-    lines = text.encode("utf-8").splitlines()
-    if max(map(len, lines), default=0) <= _LINE:
-        body = b"\n".join(lines) + b"\n"
-        if body.isascii():
-            return "7bit", body.decode("ascii")
-        return "8bit", body.decode("ascii", "surrogateescape")  # how EmailMessage holds 8-bit text
-    head = lines[:10]
-    if len(binascii.b2a_qp(b"\n".join(head) + b"\n", istext=True)) <= len(
-        binascii.b2a_base64(b"\r\n".join(head) + b"\r\n")
-    ):
-        # Line breaks stay line breaks; the generator writes them as CRLF.
-        return "quoted-printable", binascii.b2a_qp(b"\n".join(lines) + b"\n", istext=True).decode("ascii")
-    # RFC 2045 6.8: text is in its canonical form, CRLF line breaks, before base64.
-    return "base64", base64.encodebytes(b"\r\n".join(lines) + b"\r\n").decode("ascii")
-
-
-@lru_cache(maxsize=16)
-def _parsed(name: str, value: str) -> Any:
-    """A MIME header parsed by the registry once per process. The generator reads a part's Content-Type and
-    Content-Transfer-Encoding back several times while writing it; a parsed header is read for free (a raw one
-    would be parsed at each read). Parsed headers are immutable, so one can serve every message."""
-    return SMTP.header_factory(name, value)
-
-
-def _boundary(payloads: list[str]) -> str:
-    """A multipart boundary in the generator's own style, found in no part (the generator would otherwise make
-    one when writing, compiling a regular expression for it, and store it by parsing the header again)."""
-    while True:
-        boundary = f"==============={secrets.randbelow(sys.maxsize):019d}=="
-        if not any(f"--{boundary}" in payload for payload in payloads):
-            return boundary
-
-
-def _alternative(message: EmailMessage, text: str, html: str) -> None:
-    """Make the message multipart/alternative with its text and HTML parts."""
-    parts = [("plain", *_encoded_text(text)), ("html", *_encoded_text(html))]
-    boundary = _boundary([payload for _, _, payload in parts])
-    message.set_raw("MIME-Version", "1.0")
-    content_type = f'multipart/alternative; boundary="{boundary}"'
-    message.set_raw("Content-Type", SMTP.header_factory("Content-Type", content_type))
-    for subtype, encoding, payload in parts:
-        part = MIMEPart(policy=SMTP)
-        part.set_raw("Content-Type", _parsed("Content-Type", f'text/{subtype}; charset="utf-8"'))
-        part.set_raw("Content-Transfer-Encoding", _parsed("Content-Transfer-Encoding", encoding))
-        part.set_payload(payload)
-        message.attach(part)
 
 
 def language_lines(record: dict[str, Any]) -> list[str]:
@@ -252,21 +170,18 @@ def language_lines(record: dict[str, Any]) -> list[str]:
     return [f"Language: {languages.language_name(lang)}. The family used the form in this language."]
 
 
-def _address(value: Any) -> str | Address | None:
-    """An answer as one email address for a header, or None. A plain dot-atom address is used as it is (the
-    registry would write it so); anything else must parse as an addr-spec (Address), or there is no address."""
+def _address(value: Any) -> Address | None:
+    """An answer as one email address for a header, or None: it must parse as an addr-spec alone (no display
+    name, no second address, no line break), so that an answer can never add a header or a recipient."""
     if not isinstance(value, str) or "@" not in value:
         return None
-    if re.fullmatch(_PLAIN_ADDRESS, value) and "=?" not in value:
-        return value
-    user, _, domain = value.rpartition("@")
     try:
-        return Address(addr_spec=f"{user}@{domain}")
-    except (ValueError, IndexError, TypeError):
+        return Address(addr_spec=value)
+    except (ValueError, IndexError, TypeError):  # a header defect is a ValueError
         return None
 
 
-def family_copy_address(record: dict[str, Any]) -> str | Address | None:
+def family_copy_address(record: dict[str, Any]) -> Address | None:
     """Where the family's confirmation goes: only when they ticked the box and gave an email address."""
     form = get_form(record["form"])
     wanted_path = form.settings.copy_field
@@ -306,35 +221,28 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
             email=table["email"],
         )
 
+    words = {key: t(key) for key in COPY_WORDS}
     steps = [str(step) for step in form.settings.copy_next_steps]
     message = EmailMessage(policy=SMTP)
-    _set_header(message, "Subject", t("copy_subject"))
-    _set_folded(message, "From", sender)
-    _set_header(message, "To", to)
-    _set_folded(message, "Reply-To", reply_to)
-    message.set_raw("Auto-Submitted", "auto-generated")
-    _set_message_id(message, make_msgid(idstring=f"{reference}-copy", domain="send-mediation.local"))
+    message["Subject"] = words["copy_subject"]
+    message["From"] = sender
+    message["To"] = to
+    message["Reply-To"] = reply_to
+    message["Auto-Submitted"] = "auto-generated"
+    message["Message-ID"] = make_msgid(idstring=f"{reference}-copy", domain=MESSAGE_ID_DOMAIN)
     if record.get("received_at"):
-        message.set_raw("Date", format_datetime(dt.datetime.fromisoformat(record["received_at"])))
+        message["Date"] = dt.datetime.fromisoformat(record["received_at"])
 
-    lines = [t("copy_heading"), "", t("copy_reference"), t("copy_keep"), "", t("copy_next"), ""]
+    w = words
+    lines = [w["copy_heading"], "", w["copy_reference"], w["copy_keep"], "", w["copy_next"], ""]
     lines += [f"{number}. {step}" for number, step in enumerate(steps, start=1)]
-    lines += ["", t("copy_contact"), "", t("copy_contact_line"), "", t("copy_private"), t("copy_not_you")]
-    text = "\n".join(lines) + "\n"
-
+    lines += ["", w["copy_contact"], "", w["copy_contact_line"], "", w["copy_private"], w["copy_not_you"]]
+    message.set_content("\n".join(lines) + "\n")
     direction = "rtl" if lang in languages.RTL else "ltr"
-    steps_html = "".join(f"<li>{escape(step)}</li>" for step in steps)
-    html = (
-        f'<!doctype html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
-        f"<title>{escape(t('copy_subject'))}</title></head>"
-        f'<body style="font-family:Arial,sans-serif"><h1>{escape(t("copy_heading"))}</h1>'
-        f"<p>{escape(t('copy_reference'))}</p><p>{escape(t('copy_keep'))}</p>"
-        f"<h2>{escape(t('copy_next'))}</h2><ol>{steps_html}</ol>"
-        f"<h2>{escape(t('copy_contact'))}</h2><p>{escape(t('copy_contact_line'))}</p>"
-        f"<p>{escape(t('copy_private'))}</p><p>{escape(t('copy_not_you'))}</p></body></html>"
-    )
-    _alternative(message, text, html)
-    _set_header(message, "Content-Language", lang)
+    page = html.render("family_copy.html", lang=lang, dir=direction, t=words, steps=steps)
+    message.add_alternative(page, subtype="html")
+    # After the parts: a Content- header set before them would move into the text part with the others.
+    message["Content-Language"] = lang
     return message
 
 
@@ -344,8 +252,8 @@ def build_message(
     sender: str,
     to: str,
     today: dt.date | None = None,
-    attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
-    extra_lines: list[str] = (),  # type: ignore[assignment]
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    extra_lines: Sequence[str] = (),
 ) -> EmailMessage:
     """The team's email for a stored submission."""
     form = get_form(record["form"])
@@ -357,27 +265,22 @@ def build_message(
     notes = [*language_lines(record), *top_lines(form, answers), *notes, *extra_lines]
 
     message = EmailMessage(policy=SMTP)
-    _set_header(message, "Subject", subject_for(form, answers, reference))
-    _set_folded(message, "From", sender)
-    _set_folded(message, "To", to)
+    message["Subject"] = subject_for(form, answers, reference)
+    message["From"] = sender
+    message["To"] = to
     reply_to = _reply_to(form, answers)
     if reply_to is not None:
-        _set_header(message, "Reply-To", reply_to)
-    message.set_raw("Date", format_datetime(received))
-    _set_message_id(message, make_msgid(idstring=reference, domain="send-mediation.local"))
+        message["Reply-To"] = reply_to
+    message["Date"] = received
+    message["Message-ID"] = make_msgid(idstring=reference, domain=MESSAGE_ID_DOMAIN)
     if urgent:
-        message.set_raw("Importance", "high")
-        message.set_raw("X-Priority", "1")
+        message["Importance"] = "high"
+        message["X-Priority"] = "1"
 
     rows = _rows(form.fields, answers)
     title = form.settings.email_title or form.title
-    header = [
-        f"{title}",
-        f"Reference: {reference}",
-        f"Received: {received:%A %d %B %Y at %H:%M} (UTC)",
-        *notes,
-    ]
-    text_lines = [*header, ""]
+    received_words = f"{received:%A %d %B %Y at %H:%M}"
+    text_lines = [title, f"Reference: {reference}", f"Received: {received_words} (UTC)", *notes, ""]
     for kind, label, value in rows:
         indented = value.replace("\n", "\n    ")
         if kind == "section":
@@ -388,32 +291,16 @@ def build_message(
             text_lines.append(f"{label}\n    {indented}")
     footer = "Reply to this email to write to the family, where they gave an email address."
     text_lines += ["", form.settings.email_footer or footer]
-    text = "\n".join(text_lines) + "\n"
-
-    html_rows = []
-    for kind, label, value in rows:
-        if kind == "section":
-            html_rows.append(
-                f'<tr><th colspan="2" style="text-align:left;padding-top:1em"><h2>{escape(label)}</h2></th></tr>'
-            )
-        elif kind == "value":
-            html_rows.append(f'<tr><td colspan="2" style="white-space:pre-wrap">{escape(value)}</td></tr>')
-        else:
-            html_rows.append(
-                f'<tr><th style="text-align:left;vertical-align:top;padding-right:1em">{escape(label)}</th>'
-                f'<td style="white-space:pre-wrap">{escape(value)}</td></tr>'
-            )
-    notes_html = "".join(
-        f'<p style="{"color:#b3261e;font-weight:bold" if n.startswith(LOUD) else ""}">{escape(n)}</p>'
-        for n in notes
+    message.set_content("\n".join(text_lines) + "\n")
+    page = html.render(
+        "email.html",
+        title=title,
+        reference=reference,
+        received=received_words,
+        notes=[Note(note, note.startswith(LOUD)) for note in notes],
+        rows=rows,
     )
-    html = (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)} {escape(reference)}</title></head>'
-        f'<body style="font-family:Arial,sans-serif"><h1>{escape(title)}</h1>'
-        f"<p>Reference: <strong>{escape(reference)}</strong><br>Received: {escape(f'{received:%A %d %B %Y at %H:%M}')} (UTC)</p>"
-        f"{notes_html}<table>{''.join(html_rows)}</table></body></html>"
-    )
-    _alternative(message, text, html)
+    message.add_alternative(page, subtype="html")
     for filename, content_type, data in attachments:
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html import escape
 
 from functions.forms.domain.reference import is_reference
 
@@ -41,15 +40,22 @@ def values_from_query(query: dict[str, str], lang: str = "en") -> dict[str, str]
 
 def fill(html: str, values: dict[str, str]) -> str:
     """Put each value into the element marked data-kids-fill="name"; show blocks marked data-kids-needs="name"."""
+    from markupsafe import escape  # as the templates escape: the page is HTML, each value text
+
     for name, value in values.items():
         pattern = re.compile(rf'(<(\w+)[^>]*\bdata-kids-fill="{re.escape(name)}"[^>]*>)(.*?)(</\2>)', re.S)
-        html = pattern.sub(lambda m, v=value: m.group(1) + escape(v) + m.group(4), html)
+        html = _put(pattern, str(escape(value)), html)
         html = re.sub(
             rf'(<\w+[^>]*\bdata-kids-needs="{re.escape(name)}"[^>]*?)\s+hidden(?:="[^"]*")?(?=[\s/>])',
             r"\1",
             html,
         )
     return html
+
+
+def _put(pattern: re.Pattern[str], text: str, html: str) -> str:
+    """`text` (escaped already) as the content of each element the pattern finds."""
+    return pattern.sub(lambda m: m.group(1) + text + m.group(4), html)
 
 
 def choose_words(html: str, young: bool) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from html import escape
 
 from functions.forms.application.services import Services
 from functions.forms.domain import files as f
 from functions.forms.domain.file_tokens import LINK_DAYS, BadToken, Expired, read_token
 from functions.forms.domain.files import clean_key
+from functions.forms.domain.html import render
 from functions.forms.ports import StorageError
 from functions.forms.web.request import Request
 from functions.forms.web.responses import SECURITY_HEADERS, Response, html_response, redirect
@@ -39,12 +39,7 @@ def _kept_type(description: bytes) -> f.FileType | None:
 
 
 def _page(status: int, title: str, text: str, headers: dict[str, str] | None = None) -> Response:
-    html = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} - KIDS SEND Mediation</title></head>"
-        f"<body><main><h1>{escape(title)}</h1><p>{escape(text)}</p></main></body></html>"
-    )
+    html = render("notice.html", heading=title, paragraphs=[text])
     return html_response(status, html, headers={"X-Robots-Tag": "noindex", **(headers or {})})
 
 

@@ -2,336 +2,208 @@
 
 GOV.UK Design System patterns: labels and hints, "(optional)" and no asterisks, radios and date boxes in
 fieldsets, an error summary that links to each field, and an error message above each field in error.
+
+The HTML is in functions/forms/templates/ (form.html, and one macro per widget in macros.html); this module
+says which widget draws each question of the schema, and with what words and answers.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 from collections.abc import Iterable
-from html import escape
+from dataclasses import dataclass
 from typing import Any
 
+from functions.forms.domain import html
 from functions.forms.domain.i18n import script_texts, text
 from functions.forms.domain.languages import RTL
 from functions.forms.domain.schemas import Field, Form
 from functions.forms.domain.validate import FieldError
 
-# The language of the form being drawn (its shared words: "(optional)", "Day", "There is a problem").
-_lang: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default="en")
-# Where the form being drawn is sent (the file buttons send it there too).
-_form_action: contextvars.ContextVar[str] = contextvars.ContextVar("form_action", default="")
+
+@dataclass(frozen=True)
+class ErrorMessage:
+    """A problem shown above a question: `prefix` ("Error:" in the form's language) is read out before it."""
+
+    text: str
+    prefix: str
 
 
-def _t(key: str) -> str:
-    return text(key, _lang.get())
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    hint: str | None = None
 
 
-DATE_BOXES = (("day", "Day", 2), ("month", "Month", 2), ("year", "Year", 4))
+@dataclass(frozen=True)
+class Upload:
+    """A file added without JavaScript, listed with its Remove button."""
+
+    id: str
+    added: str  # "File 1 added"
+    remove_which: str  # read after "Remove": "file 1"
 
 
-def _attrs(**values: Any) -> str:
-    parts = []
-    for key, value in values.items():
-        if value is None or value is False:
-            continue
-        name = key.rstrip("_").replace("_", "-")
-        parts.append(name if value is True else f'{name}="{escape(str(value))}"')
-    return " ".join(parts)
+@dataclass(frozen=True)
+class Widget:
+    """One question (or section) to draw: the macro in templates/macros.html and its parameters."""
+
+    macro: str
+    params: dict[str, Any]
+    children: tuple[Widget, ...] = ()
 
 
-def _label_text(field: Field) -> str:
+@dataclass(frozen=True)
+class _Drawing:
+    """What every question of one form being drawn shares."""
+
+    form: Form
+    typed: dict[str, str]
+    errors: dict[str, FieldError]
+    base_url: str
+    action: str
+
+    def t(self, key: str) -> str:
+        return text(key, self.form.lang)
+
+    def error(self, field: Field) -> ErrorMessage | None:
+        found = self.errors.get(field.path)
+        return ErrorMessage(found.text, self.t("error_prefix")) if found else None
+
+
+def _label(field: Field, drawing: _Drawing) -> str:
     optional = not field.required and field.schema.get("x-optional-label", True)
-    return escape(field.label) + (f" {escape(_t('optional'))}" if optional else "")
+    return field.label + (f" {drawing.t('optional')}" if optional else "")
 
 
-def _describedby(field: Field, error: FieldError | None) -> str | None:
-    ids = []
-    if field.hint:
-        ids.append(f"{field.id}-hint")
-    if error:
-        ids.append(f"{field.id}-error")
-    return " ".join(ids) or None
-
-
-def _hint(field: Field) -> str:
-    return f'<div class="kids-hint" id="{field.id}-hint">{escape(field.hint)}</div>' if field.hint else ""
-
-
-def _error(field: Field, error: FieldError | None) -> str:
-    if not error:
-        return ""
-    return (
-        f'<p class="kids-error-message" id="{field.id}-error">'
-        f'<span class="kids-visually-hidden">{escape(_t("error_prefix"))}</span> {escape(error.text)}</p>'
-    )
-
-
-def _other_words(field: Field) -> str:
+def _young(field: Field) -> str | None:
     """A second wording for the page's script to swap in (x-young-person: title, description, x-labels)."""
     words = field.schema.get("x-young-person")
-    if not words:
-        return ""
-    return f' data-kids-young="{escape(json.dumps(words, ensure_ascii=False))}"'
+    return json.dumps(words, ensure_ascii=False) if words else None
 
 
-def _group(field: Field, error: FieldError | None, inner: str) -> str:
-    cls = "kids-form-group" + (" kids-form-group--error" if error else "")
-    return f'<div class="{cls}" data-field="{escape(field.path)}"{_other_words(field)}>{inner}</div>'
+def _question(field: Field, drawing: _Drawing) -> dict[str, Any]:
+    """The parameters every question's macro takes."""
+    return {
+        "id": field.id,
+        "hint": field.hint,
+        "error": drawing.error(field),
+        "attributes": {"data-field": field.path, "data-kids-young": _young(field)},
+    }
 
 
-def _files(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
-    """A file box. Without JavaScript files are added one at a time ("Add this file" sends the form with one file
-    and the server shows it again with the file listed), so no post carries more than one file: on AWS a post must
-    fit in the 6 MB a Lambda function takes. The page's script replaces this with its own uploader."""
+def _files(field: Field, drawing: _Drawing) -> Widget:
     words = field.schema.get("x-no-js-words", {})
-    ids = typed.get(field.path, "").split()
     most = field.schema.get("maxItems", 1)
-    # Back to this question's label (not the top of the page, nor the box below the list of files added).
-    step = _form_action.get() + f"#{field.id}-label"
-    added = "".join(
-        f'<li class="kids-file-list__item">{escape(words["added"].format(number=n))} '
-        + "<button "
-        + _attrs(
-            type="submit",
-            name="remove_file",
-            value=upload_id,
-            formaction=step,
-            class_="kids-button kids-button--secondary kids-button--small",
-        )
-        + f'>{escape(words["remove"])}<span class="kids-visually-hidden"> '
-        f"{escape(words['remove_which'].format(number=n))}</span></button>"
-        + "<input "
-        + _attrs(type="hidden", name=field.path, value=upload_id)
-        + "></li>"
+    ids = drawing.typed.get(field.path, "").split()
+    uploads = [
+        Upload(upload_id, words["added"].format(number=n), words["remove_which"].format(number=n))
         for n, upload_id in enumerate(ids, start=1)
-    )
-    added_html = f'<ul class="kids-file-list" data-kids-no-js-files>{added}</ul>' if ids else ""
-    control = (
-        "<input "
-        + _attrs(
-            class_="kids-file-upload",
-            id=field.id,
-            name=field.path,
-            type="file",
-            accept=field.schema.get("x-accept"),
-            data_kids_max_files=most,
-            disabled=len(ids) >= most,
-            aria_describedby=" ".join(filter(None, [_describedby(field, error), f"{field.id}-limit"])),
-        )
-        + ">"
-    )
-    if len(ids) >= most:
-        step_html = (
-            f'<p class="kids-hint" data-kids-no-js-files>{escape(words["full"].format(most=most))}</p>'
-        )
-    else:
-        step_html = (
-            "<p data-kids-no-js-files><button "
-            + _attrs(
-                type="submit",
-                name="add_file",
-                value="1",
-                formaction=step,
-                class_="kids-button kids-button--secondary",
-            )
-            + f">{escape(words['add'])}</button></p>"
-        )
-    limit = field.schema.get("x-no-js-hint", "")
-    limit_html = f'<div class="kids-hint" id="{field.id}-limit" data-kids-no-js>{escape(limit)}</div>'
-    label = f'<label class="kids-label" id="{field.id}-label" for="{field.id}">{_label_text(field)}</label>'
-    return _group(
-        field,
-        error,
-        label + _hint(field) + limit_html + _error(field, error) + added_html + control + step_html,
+    ]
+    return Widget(
+        "file",
+        {
+            **_question(field, drawing),
+            "name": field.path,
+            "label": _label(field, drawing),
+            # Back to this question's label (not the top of the page, nor the box below the files added).
+            "step": f"{drawing.action}#{field.id}-label",
+            "add": words["add"],
+            "remove": words["remove"],
+            "full": words["full"].format(most=most),
+            "limit": field.schema.get("x-no-js-hint", ""),
+            "uploads": uploads,
+            "max_files": most,
+            "accept": field.schema.get("x-accept"),
+        },
     )
 
 
-def _text(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
-    input_type = {"email": "email", "tel": "tel", "number": "text"}.get(field.widget, "text")
-    extra = {}
-    if field.widget == "number":
-        extra["inputmode"] = "numeric"
-    if field.widget == "email":
-        extra["spellcheck"] = "false"
-    control = (
-        "<input "
-        + _attrs(
-            class_="kids-input" + (" kids-input--error" if error else ""),
-            id=field.id,
-            name=field.path,
-            type=input_type,
-            value=typed.get(field.path, ""),
-            autocomplete=field.schema.get("x-autocomplete"),
-            aria_describedby=_describedby(field, error),
-            **extra,
-        )
-        + ">"
-    )
+def _text(field: Field, drawing: _Drawing) -> Widget:
+    value = drawing.typed.get(field.path, "")
     if field.widget == "textarea":
-        control = (
-            "<textarea "
-            + _attrs(
-                class_="kids-textarea" + (" kids-textarea--error" if error else ""),
-                id=field.id,
-                name=field.path,
-                rows=5,
-                aria_describedby=_describedby(field, error),
-            )
-            + f">{escape(typed.get(field.path, ''))}</textarea>"
-        )
-    label = f'<label class="kids-label" for="{field.id}">{_label_text(field)}</label>'
-    return _group(field, error, label + _hint(field) + _error(field, error) + control)
-
-
-def _fieldset(field: Field, error: FieldError | None, inner: str) -> str:
-    legend = f'<legend class="kids-legend">{_label_text(field)}</legend>'
-    described = _describedby(field, error)
-    fieldset = (
-        f'<fieldset class="kids-fieldset"{" aria-describedby=" + chr(34) + described + chr(34) if described else ""}>'
-        f"{legend}{_hint(field)}{_error(field, error)}{inner}</fieldset>"
+        params = {"name": field.path, "label": _label(field, drawing), "value": value}
+        return Widget("textarea", {**_question(field, drawing), **params})
+    return Widget(
+        "text",
+        {
+            **_question(field, drawing),
+            "name": field.path,
+            "label": _label(field, drawing),
+            "value": value,
+            "type": {"email": "email", "tel": "tel"}.get(field.widget, "text"),
+            "autocomplete": field.schema.get("x-autocomplete"),
+            "inputmode": "numeric" if field.widget == "number" else None,
+            "spellcheck": "false" if field.widget == "email" else None,
+        },
     )
-    return _group(field, error, fieldset)
 
 
-def _radios(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
-    chosen = typed.get(field.path, "")
+def _radios(field: Field, drawing: _Drawing) -> Widget:
     hints = field.schema.get("x-option-hints", {})
-    options = []
-    for index, value in enumerate(field.schema.get("enum", [])):
-        option_id = field.id if index == 0 else f"{field.id}-{index + 1}"
-        hint = hints.get(value)
-        hint_html = (
-            f'<div class="kids-choice__hint" id="{option_id}-item-hint">{escape(hint)}</div>' if hint else ""
-        )
-        radio = (
-            "<input "
-            + _attrs(
-                type="radio",
-                id=option_id,
-                name=field.path,
-                value=value,
-                checked=chosen == value,
-                aria_describedby=f"{option_id}-item-hint" if hint else None,
-            )
-            + ">"
-        )
-        label = f'<label for="{option_id}">{escape(field.option_label(value))}</label>'
-        options.append(f'<div class="kids-choice">{radio}<div>{label}{hint_html}</div></div>')
-    return _fieldset(field, error, "".join(options))
-
-
-def _date(field: Field, typed: dict[str, str], error: FieldError | None) -> str:
-    boxes = []
-    for part, _label, width in DATE_BOXES:
-        box_id = f"{field.id}-{part}"
-        autocomplete = None
-        if field.schema.get("x-autocomplete") == "bday":
-            autocomplete = f"bday-{part}"
-        box = (
-            "<input "
-            + _attrs(
-                class_=f"kids-input kids-input--{width}" + (" kids-input--error" if error else ""),
-                id=box_id,
-                name=f"{field.path}-{part}",
-                type="text",
-                inputmode="numeric",
-                autocomplete=autocomplete,
-                value=typed.get(f"{field.path}-{part}", ""),
-            )
-            + ">"
-        )
-        boxes.append(
-            f'<div class="kids-date__item"><label class="kids-label" for="{box_id}">{escape(_t(part))}</label>{box}</div>'
-        )
-    return _fieldset(field, error, f'<div class="kids-date" id="{field.id}">{"".join(boxes)}</div>')
-
-
-def _checkbox(field: Field, typed: dict[str, str], error: FieldError | None, base_url: str) -> str:
-    box = (
-        "<input "
-        + _attrs(
-            type="checkbox",
-            id=field.id,
-            name=field.path,
-            value="true",
-            checked=bool(typed.get(field.path)),
-            aria_describedby=_describedby(field, error),
-        )
-        + ">"
+    options = [
+        Option(value, field.option_label(value), hints.get(value)) for value in field.schema.get("enum", [])
+    ]
+    return Widget(
+        "radios",
+        {
+            **_question(field, drawing),
+            "name": field.path,
+            "legend": _label(field, drawing),
+            "options": options,
+            "value": drawing.typed.get(field.path, ""),
+        },
     )
+
+
+def _date(field: Field, drawing: _Drawing) -> Widget:
+    parts = ("day", "month", "year")
+    return Widget(
+        "date",
+        {
+            **_question(field, drawing),
+            "name": field.path,
+            "legend": _label(field, drawing),
+            "labels": [drawing.t(part) for part in parts],
+            "values": {part: drawing.typed.get(f"{field.path}-{part}", "") for part in parts},
+            "autocomplete": "bday" if field.schema.get("x-autocomplete") == "bday" else None,
+        },
+    )
+
+
+def _checkbox(field: Field, drawing: _Drawing) -> Widget:
     link = field.schema.get("x-link")
-    link_html = ""
-    if link:
-        href = escape(base_url + link["page"])
-        link_html = f'<p><a href="{href}" target="_blank" rel="noopener">{escape(link["text"])}</a></p>'
-    label = f'<label for="{field.id}">{escape(field.label)}</label>'
-    inner = f'{_hint(field)}{link_html}{_error(field, error)}<div class="kids-choice">{box}{label}</div>'
-    return _group(field, error, inner)
-
-
-def _honeypot(field: Field, typed: dict[str, str]) -> str:
-    # Hidden from everyone; bots that fill every box fill it. An unusual autocomplete token keeps autofill out.
-    box = (
-        "<input "
-        + _attrs(
-            type="text",
-            id=field.id,
-            name=field.path,
-            value=typed.get(field.path, ""),
-            tabindex="-1",
-            autocomplete="kids-leave-empty",
-        )
-        + ">"
+    return Widget(
+        "checkbox",
+        {
+            **_question(field, drawing),
+            "name": field.path,
+            "label": field.label,  # the box's own words: never "(optional)"
+            "checked": bool(drawing.typed.get(field.path)),
+            "link": {"href": drawing.base_url + link["page"], "text": link["text"]} if link else None,
+        },
     )
-    return f'<div class="kids-hp" aria-hidden="true"><label for="{field.id}">{escape(field.label)}</label>{box}</div>'
 
 
-def _field(field: Field, typed: dict[str, str], errors: dict[str, FieldError], base_url: str) -> str:
-    error = errors.get(field.path)
+def _widget(field: Field, drawing: _Drawing) -> Widget | None:
+    """The widget for a question, or None for one its form's own page draws (a list)."""
     widget = field.widget
+    value = drawing.typed.get(field.path, "")
     if widget == "section":
-        inner = "".join(_field(child, typed, errors, base_url) for child in field.children)
-        hint = f'<p class="kids-hint">{escape(field.hint)}</p>' if field.hint else ""
-        return (
-            f'<fieldset class="kids-fieldset kids-fieldset--section" data-section="{escape(field.path)}"'
-            f"{_other_words(field)}>"
-            f'<legend class="kids-legend kids-legend--section"><h2>{escape(field.label)}</h2></legend>'
-            f"{hint}{inner}</fieldset>"
+        children = tuple(w for w in (_widget(child, drawing) for child in field.children) if w)
+        attributes = {"data-section": field.path, "data-kids-young": _young(field)}
+        return Widget(
+            "section", {"legend": field.label, "hint": field.hint, "attributes": attributes}, children
         )
     if widget == "hidden":
-        return (
-            "<input "
-            + _attrs(type="hidden", id=field.id, name=field.path, value=typed.get(field.path, ""))
-            + ">"
-        )
+        return Widget("hidden", {"id": field.id, "name": field.path, "value": value})
     if widget == "honeypot":
-        return _honeypot(field, typed)
-    if widget == "radios":
-        return _radios(field, typed, error)
-    if widget == "date":
-        return _date(field, typed, error)
-    if widget == "checkbox":
-        return _checkbox(field, typed, error, base_url)
-    if widget == "files":
-        return _files(field, typed, error)
+        return Widget("honeypot", {"id": field.id, "name": field.path, "label": field.label, "value": value})
     if widget == "list":
-        return ""  # drawn by the form's own page
-    return _text(field, typed, error)
-
-
-def error_summary(errors: Iterable[FieldError]) -> str:
-    """The box at the top that lists every problem and links to each field."""
-    errors = list(errors)
-    items = "".join(f'<li><a href="{escape(e.href)}">{escape(e.text)}</a></li>' for e in errors)
-    # A page that comes back with errors opens on this box, even without JavaScript (GOV.UK's script does the same).
-    hidden = " autofocus" if errors else " hidden"
-    return (
-        f'<div class="kids-error-summary" data-kids-error-summary tabindex="-1" '
-        f'aria-labelledby="kids-error-summary-title"{hidden}>'
-        f'<h2 id="kids-error-summary-title">{escape(_t("error_summary_title"))}</h2>'
-        f'<ul class="kids-error-summary__list">{items}</ul></div>'
-    )
+        return None
+    draw = {"radios": _radios, "date": _date, "checkbox": _checkbox, "files": _files}.get(widget, _text)
+    return draw(field, drawing)
 
 
 def render_form(
@@ -345,67 +217,40 @@ def render_form(
     """The whole form: error summary, every question in schema order, and the send button.
 
     `paper`: the same questions to print and fill in with a pen, with nothing to type into or send."""
-    token = _lang.set(form.lang)
-    action_token = _form_action.set(action if action is not None else f"/api/{form.settings.route}")
-    try:
-        return _render_form(form, typed, errors, action, base_url, paper)
-    finally:
-        _form_action.reset(action_token)
-        _lang.reset(token)
-
-
-def _render_form(
-    form: Form,
-    typed: dict[str, str] | None,
-    errors: Iterable[FieldError],
-    action: str | None,
-    base_url: str,
-    paper: bool = False,
-) -> str:
-    typed = typed or {}
     errors = list(errors)
-    by_field = {e.field: e for e in errors}
     settings = form.settings
     action = action if action is not None else f"/api/{settings.route}"
-    body = "".join(_field(f, typed, by_field, base_url) for f in form.fields)
-    enctype = ' enctype="multipart/form-data"' if settings.files_field else ""
-    if settings.script:  # a form with its own script: the shared forms script leaves it alone
-        enctype += f' data-kids-enhanced="{escape(settings.script)}"'
-    if settings.copy_field and settings.copy_email_field:  # asked only when the box is ticked
-        enctype += (
-            f' data-kids-skip-unless="{escape(settings.copy_email_field)}:{escape(settings.copy_field)}"'
-        )
-    if (
-        settings.young_from is not None
-    ):  # the age from which the young person's words are shown, and where it is asked
-        enctype += f' data-kids-young-from="{escape(str(settings.young_from))}"'
-        enctype += f' data-kids-age-field="{escape(settings.age_field or "")}"'
-    if (
-        form.lang != "en"
-    ):  # the page's language goes with the answers even without JavaScript; words for the script
-        words = json.dumps({**script_texts(form.lang), "send": settings.send_label}, ensure_ascii=False)
-        enctype += f' lang="{form.lang}" dir="{"rtl" if form.lang in RTL else "ltr"}" data-kids-text="{escape(words)}"'
-        body = f'<input type="hidden" name="lang" value="{escape(form.lang)}">' + body
-    send = escape(settings.send_label)
-    if paper:  # disabled: not in the tab order, nothing can be typed in or sent
-        return (
-            f'<div class="kids-form" data-kids-form="{escape(form.name)}">'
-            f'<fieldset class="kids-fieldset" disabled>{body}</fieldset></div>'
-        )
-    if settings.files_field:
-        # Enter in a text box presses a form's first submit button: without this one that would be "Remove" (of
-        # the first file) or "Add this file". Hidden from sight, the tab order and screen readers; the page's
-        # script, which has no such buttons, takes it away.
-        body = (
-            '<button type="submit" class="kids-visually-hidden" tabindex="-1" aria-hidden="true" '
-            f"data-kids-default-send>{send}</button>" + body
-        )
-    return (
-        f"{error_summary(errors)}"
-        f'<form class="kids-form" method="post" action="{escape(action)}" novalidate accept-charset="utf-8"{enctype} '
-        f'data-kids-form="{escape(form.name)}" data-kids-confirmation="{escape(base_url + settings.confirmation_page)}">'
-        f"{body}"
-        f"<div data-kids-check hidden></div>"
-        f'<button type="submit" class="kids-button" data-kids-submit>{send}</button>'
-        f"</form>"
+    drawing = _Drawing(form, typed or {}, {e.field: e for e in errors}, base_url, action)
+    widgets = [w for w in (_widget(f, drawing) for f in form.fields) if w]
+    other_language = form.lang != "en"
+    young = settings.young_from is not None  # from this age the words speak to the young person
+    return html.render(
+        "form.html",
+        paper=paper,
+        widgets=widgets,
+        errors=errors,
+        summary_title=drawing.t("error_summary_title"),
+        name=form.name,
+        action=action,
+        confirmation=base_url + settings.confirmation_page,
+        files=bool(settings.files_field),
+        send=settings.send_label,
+        # A form with its own script: the shared forms script leaves it alone.
+        script=settings.script,
+        # The copy's email address is asked for only when its box is ticked.
+        skip_unless=(
+            f"{settings.copy_email_field}:{settings.copy_field}"
+            if settings.copy_field and settings.copy_email_field
+            else None
+        ),
+        young_from=str(settings.young_from) if young else None,
+        age_field=(settings.age_field or "") if young else None,
+        # In another language, the page's language goes with the answers; and words for the script.
+        lang=form.lang if other_language else None,
+        dir=("rtl" if form.lang in RTL else "ltr") if other_language else None,
+        words=(
+            json.dumps({**script_texts(form.lang), "send": settings.send_label}, ensure_ascii=False)
+            if other_language
+            else None
+        ),
     )

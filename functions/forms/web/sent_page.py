@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from html import escape
 
 from functions.forms.application.services import Services
 from functions.forms.domain import i18n, languages
+from functions.forms.domain.html import render
 from functions.forms.domain.schemas import FORM_FILES, get_form
 from functions.forms.web.confirmation import choose_words, fill, values_from_query
 from functions.forms.web.request import Request
@@ -56,12 +56,6 @@ def show(request: Request, services: Services) -> Response:
         # Never leave a family without their reference because the built page could not be read.
         reference = values.get("reference")
         said = f"Your reference number is {reference}." if reference else "We will email you your reference."
-        html = (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>Form sent - KIDS SEND Mediation</title></head><body><main><h1>Form sent</h1>"
-            f"<p>{escape(said)}</p><p>Keep your reference number. Use it if you call or email us.</p>"
-            "</main></body></html>"
-        )
-        return html_response(200, html)
+        keep = "Keep your reference number. Use it if you call or email us."
+        return html_response(200, render("notice.html", heading="Form sent", paragraphs=[said, keep]))
     return html_response(200, choose_words(fill(html, values), young=query.get("words") == "young"))
