@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1
 export SITE_URL ?= http://$(HOST):$(PORT)/
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup build serve test lint format test-unit test-integration test-browser send-pending purge-local clean
+.PHONY: help setup build serve test lint typecheck format test-unit test-integration test-browser send-pending purge-local clean
 .DEFAULT_GOAL := help
 
 help: ## List the commands
@@ -33,9 +33,14 @@ build: $(STAMP) ## Build the site into site/
 serve: build ## Build the site and serve it with working forms on http://127.0.0.1:8000
 	$(BIN)/python devserver.py --host $(HOST) --port $(PORT)
 
-lint: $(STAMP) ## Check the Python code's style
+lint: $(STAMP) ## Check the Python code: style (ruff), types (mypy) and the back end's layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP) ## Check the Python code's types only (mypy; what it checks is in pyproject.toml)
+	$(BIN)/mypy
 
 format: $(STAMP) ## Reformat the Python code
 	$(BIN)/ruff format .
@@ -43,6 +48,15 @@ format: $(STAMP) ## Reformat the Python code
 
 test: $(STAMP) lint check-content ## Run every test
 	$(BIN)/python -m pytest
+
+test-unit: $(STAMP) ## Run the unit tests (tests/unit: quick, no server, no browser)
+	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
+
+test-integration: $(STAMP) ## Run the integration tests (tests/integration: the AWS adapters against a moto server)
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
+
+test-browser: $(STAMP) ## Run the browser tests (tests/browser: Debian's Chromium, with axe)
+	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
 
 send-pending: $(STAMP) ## Email any stored submission that has not been sent yet
 	$(BIN)/python -m functions.forms send-pending

@@ -7,7 +7,7 @@ import sys
 
 from functions.forms.adapters.local import purge
 from functions.forms.application.deliver import send_pending
-from functions.forms.bootstrap import local_services
+from functions.forms.bootstrap import is_local, local_services
 from functions.forms.config import settings
 
 USAGE = "usage: python -m functions.forms send-pending | purge-local"
@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         return 0 if not results.get("failed") else 1
     if argv[:1] == ["purge-local"]:
         config = settings()
-        if config.backend != "local":
+        if not is_local(config):
             print("purge-local only deletes files on this computer (FORMS_BACKEND=local).", file=sys.stderr)
             return 2
         removed = purge(config.var_dir, config.local_retention_days)

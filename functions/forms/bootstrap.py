@@ -65,8 +65,13 @@ def aws_services(config: Settings | None = None) -> Services:
     )
 
 
+def is_local(config: Settings) -> bool:
+    """Whether this process keeps everything in files under var/ (`make serve`, the tests) rather than on AWS."""
+    return config.backend != "aws"
+
+
 @cache
 def services() -> Services:
     """This process's services, made once."""
     config = settings()
-    return aws_services(config) if config.backend == "aws" else local_services(config)
+    return local_services(config) if is_local(config) else aws_services(config)

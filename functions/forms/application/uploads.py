@@ -64,8 +64,10 @@ def keep(store: UploadStore, data: bytes) -> str:
 def check_files(form: Form, parsed: Parsed, services: Services, errors: list[FieldError]) -> list[FieldError]:
     """The form's errors with any file problems added; when all is well, files from the post are stored and listed."""
     name = form.settings.files_field
+    assert name  # called only for a form with files
     answers = parsed.answers
-    ids = answers.get(name) if isinstance(answers.get(name), list) else []
+    posted = answers.get(name)
+    ids: list[Any] = posted if isinstance(posted, list) else []
     problem_text: str | None = None
     to_keep: list[bytes] = []
     for part in parsed.files:

@@ -42,8 +42,6 @@ from typing import Any
 
 from functions.forms.domain.paths import DATA_DIR
 
-date = dt.date
-
 LETTER = "letter"
 CERTIFICATE = "certificate"
 # What each date is called in error messages (GOV.UK pattern: "[whatever it is] must be a real date").
@@ -104,7 +102,7 @@ class BankHolidays:
 
     first_year: int
     last_year: int
-    dates: dict[date, str]
+    dates: dict[dt.date, str]
 
     def covers(self, year: int) -> bool:
         return self.first_year <= year <= self.last_year
@@ -115,7 +113,7 @@ def load_bank_holidays(raw: dict[str, Any]) -> BankHolidays:
     return BankHolidays(
         first_year=int(raw["covers"]["from"]),
         last_year=int(raw["covers"]["to"]),
-        dates={date.fromisoformat(day): name for day, name in raw["dates"].items()},
+        dates={dt.date.fromisoformat(day): name for day, name in raw["dates"].items()},
     )
 
 
@@ -129,7 +127,7 @@ def bank_holidays() -> BankHolidays:
 # --- Calendar arithmetic -------------------------------------------------------------------------
 
 
-def add_months(d: date, n: int) -> date:
+def add_months(d: dt.date, n: int) -> dt.date:
     """The same day number ``n`` calendar months later; if that month is shorter, its last day.
 
     ``add_months(date(2026, 12, 31), 2)`` is 28 February 2027; in a leap year, 29 February.
@@ -138,10 +136,10 @@ def add_months(d: date, n: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(d.day, last))
+    return dt.date(year, month, min(d.day, last))
 
 
-def bank_holiday_name(d: date) -> str | None:
+def bank_holiday_name(d: dt.date) -> str | None:
     """The bank holiday's name if ``d`` is a bank holiday in England and Wales, else None."""
     table = bank_holidays()
     if not table.covers(d.year):
@@ -149,7 +147,7 @@ def bank_holiday_name(d: date) -> str | None:
     return table.dates.get(d)
 
 
-def is_working_day(d: date) -> bool:
+def is_working_day(d: dt.date) -> bool:
     """Not a Saturday, a Sunday or a bank holiday in England and Wales.
 
     Raises CalendarNotCoveredError for a year the bank holiday table does not cover.
@@ -159,14 +157,14 @@ def is_working_day(d: date) -> bool:
     return d.weekday() < 5
 
 
-def next_working_day(d: date) -> date:
+def next_working_day(d: dt.date) -> dt.date:
     """``d`` itself if it is a working day, else the next working day."""
     while not is_working_day(d):
         d += dt.timedelta(days=1)
     return d
 
 
-def add_working_days(d: date, n: int) -> date:
+def add_working_days(d: dt.date, n: int) -> dt.date:
     """The ``n``-th working day after ``d`` (``d`` itself does not count). ``n`` must be 0 or more."""
     if n < 0:
         raise ValueError("n must be 0 or more")
@@ -177,18 +175,18 @@ def add_working_days(d: date, n: int) -> date:
     return d
 
 
-def tribunal_due_date(d: date) -> tuple[date, str]:
+def tribunal_due_date(d: dt.date) -> tuple[dt.date, str]:
     """Where the Tribunal's rules move a period ending on ``d`` (rules 3 and 4), and why.
 
     25 December to 1 January, or any day in August: the first working day after 1 January or 31 August.
     Otherwise a Saturday, Sunday or bank holiday: the next working day. Returns (date, reason code).
     """
     if d.month == 12 and d.day >= 25:
-        return next_working_day(date(d.year + 1, 1, 2)), REASON_CHRISTMAS
+        return next_working_day(dt.date(d.year + 1, 1, 2)), REASON_CHRISTMAS
     if d.month == 1 and d.day == 1:
-        return next_working_day(date(d.year, 1, 2)), REASON_CHRISTMAS
+        return next_working_day(dt.date(d.year, 1, 2)), REASON_CHRISTMAS
     if d.month == 8:
-        return next_working_day(date(d.year, 9, 1)), REASON_AUGUST
+        return next_working_day(dt.date(d.year, 9, 1)), REASON_AUGUST
     if is_working_day(d):
         return d, REASON_NONE
     reason = REASON_BANK_HOLIDAY if bank_holiday_name(d) else REASON_WEEKEND
@@ -198,7 +196,7 @@ def tribunal_due_date(d: date) -> tuple[date, str]:
 # --- Checks on what the family entered -----------------------------------------------------------
 
 
-def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> date | None:
+def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> dt.date | None:
     """The date from day, month and year boxes, or None if all three are empty.
 
     Raises DeadlineError with a GOV.UK-style message (the field's name comes from FIELD_NAMES).
@@ -217,15 +215,17 @@ def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> da
     if len(values["year"]) != 4:
         raise DeadlineError(f"{name} must include a year with 4 numbers, like 2026", field, ("year",))
     try:
-        return date(int(values["year"]), int(values["month"]), int(values["day"]))
+        return dt.date(int(values["year"]), int(values["month"]), int(values["day"]))
     except ValueError:
         raise DeadlineError(f"{name} must be a real date", field) from None
 
 
-def check_dates(letter_date: date, certificate_date: date | None = None, today: date | None = None) -> None:
+def check_dates(
+    letter_date: dt.date, certificate_date: dt.date | None = None, today: dt.date | None = None
+) -> None:
     """Raise DeadlineError unless both dates are today or in the past, and the certificate is not
     before the letter."""
-    today = today or date.today()
+    today = today or dt.date.today()
     if letter_date > today:
         raise DeadlineError(f"{FIELD_NAMES[LETTER]} must be today or in the past", LETTER)
     if certificate_date is not None:
@@ -241,7 +241,7 @@ def check_dates(letter_date: date, certificate_date: date | None = None, today: 
 # --- The deadlines --------------------------------------------------------------------------------
 
 
-def contact_deadline(letter_date: date, today: date | None = None) -> date:
+def contact_deadline(letter_date: dt.date, today: dt.date | None = None) -> dt.date:
     """The last day to contact us: the date on the letter plus ``contact_window_months`` calendar months.
 
     Deliberately NOT moved off weekends, bank holidays, Christmas or August: the working-day rules are the
@@ -256,17 +256,17 @@ def contact_deadline(letter_date: date, today: date | None = None) -> date:
 class AppealDeadline:
     """The appeal deadline and how it was reached (for the words on the page)."""
 
-    date: date
-    unadjusted: date  # the later of the two periods, before the Tribunal's rules move it
-    from_letter: date
-    from_certificate: date | None
+    date: dt.date
+    unadjusted: dt.date  # the later of the two periods, before the Tribunal's rules move it
+    from_letter: dt.date
+    from_certificate: dt.date | None
     uses: str  # "letter" or "certificate": which period ends later
     reason: str  # REASON_* code: why ``date`` differs from ``unadjusted`` ("" if it does not)
     holiday: str | None  # the bank holiday's name when reason is "bank_holiday"
 
 
 def appeal_details(
-    letter_date: date, certificate_date: date | None = None, today: date | None = None
+    letter_date: dt.date, certificate_date: dt.date | None = None, today: dt.date | None = None
 ) -> AppealDeadline:
     """The appeal deadline (rules 2 to 5) with the working shown."""
     check_dates(letter_date, certificate_date, today)
@@ -284,8 +284,8 @@ def appeal_details(
 
 
 def appeal_deadline(
-    letter_date: date, certificate_date: date | None = None, today: date | None = None
-) -> date:
+    letter_date: dt.date, certificate_date: dt.date | None = None, today: dt.date | None = None
+) -> dt.date:
     """The last day to appeal to the Tribunal (by 5pm): the later of the letter date plus
     ``contact_window_months`` months and the certificate date plus ``appeal_after_certificate_months``
     months, moved by the Tribunal's Christmas, August and working-day rules."""
@@ -296,18 +296,18 @@ def appeal_deadline(
 class NextSteps:
     """Rule 6: the dates that follow from ``start`` (the day the family contacts us)."""
 
-    start: date
-    certificate_by: date  # certificate if the family does not want mediation
-    mediation_by: date  # mediation arranged (meeting held) by
-    certificate_after_mediation_by: date | None = None  # only when a mediation date is known
-    agreed_actions_by: date | None = None  # only when a mediation date is known
+    start: dt.date
+    certificate_by: dt.date  # certificate if the family does not want mediation
+    mediation_by: dt.date  # mediation arranged (meeting held) by
+    certificate_after_mediation_by: dt.date | None = None  # only when a mediation date is known
+    agreed_actions_by: dt.date | None = None  # only when a mediation date is known
 
 
-def next_steps(start: date, mediation_date: date | None = None) -> NextSteps:
+def next_steps(start: dt.date, mediation_date: dt.date | None = None) -> NextSteps:
     """What happens next, counted from ``start`` (the day the family tells us) and, if known, the day of
     the mediation (when any agreement is made)."""
     working = _fact("certificate_working_days")
-    after: dict[str, date] = {}
+    after: dict[str, dt.date] = {}
     if mediation_date is not None:
         after = {
             "certificate_after_mediation_by": add_working_days(mediation_date, working),
@@ -340,10 +340,12 @@ class Result:
         return asdict(self)
 
 
-def work_out(letter_date: date, certificate_date: date | None = None, today: date | None = None) -> Result:
+def work_out(
+    letter_date: dt.date, certificate_date: dt.date | None = None, today: dt.date | None = None
+) -> Result:
     """All the dates for the page. A year outside the bank holiday table does not stop the contact date:
     ``not_covered`` then holds the message to show instead of the dates that need the table."""
-    today = today or date.today()
+    today = today or dt.date.today()
     result = Result(contact=contact_deadline(letter_date, today).isoformat())
     try:
         appeal = appeal_details(letter_date, certificate_date, today)
@@ -366,13 +368,13 @@ def work_out(letter_date: date, certificate_date: date | None = None, today: dat
     return result
 
 
-def format_date(d: date) -> str:
+def format_date(d: dt.date) -> str:
     """A date in words, as on GOV.UK: "Tuesday 1 December 2026"."""
     return f"{DAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def calculate(
-    letter: dict[str, str], certificate: dict[str, str] | None = None, today: date | None = None
+    letter: dict[str, str], certificate: dict[str, str] | None = None, today: dt.date | None = None
 ) -> Result:
     """What the calculator does: read the day, month and year boxes, check them, and work out the dates.
 

@@ -213,14 +213,15 @@ def sniff(head: bytes) -> FileType | None:
     return _iso_bmff(head) or _mpeg_audio(head)
 
 
-def check_size(size: int, limit: int = MAX_BYTES) -> None:
+def check_size(size: object, limit: int = MAX_BYTES) -> None:
+    """A declared or real size; anything but a whole number from 1 to `limit` is refused."""
     if not isinstance(size, int) or isinstance(size, bool) or size < 1:
         raise FileRefused("The selected file is empty")
     if size > limit:
         raise FileRefused(f"The selected file must be smaller than {limit // (1024 * 1024)} MB")
 
 
-def check_declared(content_type: str) -> None:
+def check_declared(content_type: object) -> None:
     """The browser's claimed type, only to turn away the plainly wrong early; the content decides later."""
     if not isinstance(content_type, str) or content_type.split(";")[0].strip().lower() not in DECLARED_TYPES:
         raise FileRefused(f"The selected file must be a {TYPE_NAMES}")
@@ -287,7 +288,7 @@ def _clean_picture(data: bytes, found: FileType) -> bytes:
             image.load()
             keep = {k: v for k, v in image.info.items() if k == "transparency"}
             ImageOps.exif_transpose(image, in_place=True)  # in place: no third copy of a large picture
-            image.info = keep
+            image.info = dict(keep.items())  # Pillow types its keys as str | tuple
             if found is JPEG:
                 clean = image if image.mode in {"RGB", "L", "CMYK"} else image.convert("RGB")
                 clean.save(out, "JPEG", quality=90)  # not `optimize`: it holds the whole picture's data again
@@ -416,9 +417,10 @@ def _pdf_xobjects(page: Any) -> list[tuple[list[str], Any]]:
     seen: set[int] = set()
 
     def walk(holder: Any, path: list[str]) -> None:
-        resources = holder.get("/Resources")
+        # pypdf's objects are whatever the file says they are: Any, checked with hasattr as we go.
+        resources: Any = holder.get("/Resources")
         resources = resources.get_object() if resources is not None else None
-        xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+        xobjects: Any = resources.get("/XObject") if hasattr(resources, "get") else None
         xobjects = xobjects.get_object() if xobjects is not None else None
         if not hasattr(xobjects, "items") or len(path) > 8:
             return

@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, Any
 from functions.forms.domain.schemas import Form, get_form
 
 if TYPE_CHECKING:  # jsonschema is imported on the first validation, not when a handler starts
-    from jsonschema import Draft202012Validator, ValidationError
+    from jsonschema import FormatChecker, ValidationError
+    from jsonschema.protocols import Validator
 
 _today: contextvars.ContextVar[dt.date] = contextvars.ContextVar("today")
-
-# A failed "required" says more than a wrong type, which says more than anything else.
-_PRIORITY = {"required": 0, "type": 1}
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,7 @@ def _as_date(value: Any) -> dt.date | None:
         return None
 
 
-def _not_future(validator, enabled, instance, schema) -> Iterator[ValidationError]:
+def _not_future(validator: Validator, enabled: bool, instance: Any, schema: Any) -> Iterator[ValidationError]:
     from jsonschema import ValidationError
 
     day = _as_date(instance)
@@ -50,7 +48,7 @@ def _not_future(validator, enabled, instance, schema) -> Iterator[ValidationErro
         yield ValidationError(f"{instance} is in the future")
 
 
-def _max_age_years(validator, years, instance, schema) -> Iterator[ValidationError]:
+def _max_age_years(validator: Validator, years: int, instance: Any, schema: Any) -> Iterator[ValidationError]:
     born = _as_date(instance)
     if born is None:
         return
@@ -73,7 +71,7 @@ def _is_email(value: object) -> bool:
 
 
 @cache
-def _validator_class() -> tuple[Any, Any]:
+def _validator_class() -> tuple[type[Validator], FormatChecker]:
     """Our validator class (Draft 2020-12 plus our keywords) and format checker, made once."""
     from jsonschema import Draft202012Validator, FormatChecker, validators
 
@@ -86,7 +84,7 @@ def _validator_class() -> tuple[Any, Any]:
 
 
 @cache
-def _validator(name: str) -> Draft202012Validator:
+def _validator(name: str) -> Validator:
     """The form's validator, compiled once per process, with format checks on."""
     form_validator, formats = _validator_class()
     form = get_form(name)
@@ -111,14 +109,17 @@ def _locate(form: Form, error: ValidationError) -> list[tuple[str, str, str | No
     prefix = ".".join(str(p) for p in error.absolute_path)
     dotted = f"{prefix}." if prefix else ""
     keyword = str(error.validator)
+    # Every error from iter_errors has its schema and value set (jsonschema types them as maybe-unset).
+    schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if keyword == "required" and isinstance(error.instance, dict):
-        missing = [n for n in error.validator_value if n not in error.instance]
+        wanted = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [n for n in wanted if n not in error.instance]
         return [(p, k, None) for n in missing for p, k in _expand_required(form, dotted + n)]
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(error.schema.get("properties", {}))
+        known = set(schema.get("properties", {}))
         return [(dotted + n, "additionalProperties", n) for n in error.instance if n not in known]
-    if keyword == "anyOf" and "x-error-field" in error.schema:
-        return [(dotted + error.schema["x-error-field"], "anyOf@" + prefix, None)]
+    if keyword == "anyOf" and "x-error-field" in schema:
+        return [(dotted + schema["x-error-field"], "anyOf@" + prefix, None)]
     if any(isinstance(p, int) for p in error.absolute_path):  # an item of a list is the list's question
         parts = list(error.absolute_path)
         prefix = ".".join(str(p) for p in parts[: next(i for i, p in enumerate(parts) if isinstance(p, int))])
@@ -135,6 +136,22 @@ def _message(form: Form, path: str, keyword: str, extra: str | None) -> str:
     if field is None:
         return "Check your answers"
     return field.message(keyword)
+
+
+def _rank(error: ValidationError) -> tuple[bool, Any]:
+    """How telling an error is, to choose the one shown when several land on one field (the highest wins).
+
+    jsonschema's own ranking (`relevance`, the key best_match uses) does nearly all of it: a missing answer
+    (raised on the section above it) first, a plain keyword before "anyOf", a wrong type before a check on the
+    value, otherwise the schema's first keyword. One rule of ours comes before it: a wrong type anywhere in the
+    answer wins. jsonschema prefers the shallower error, so for a list of files with a broken item and too many
+    items it would name the list's limit ("Choose up to 3 files") over the broken item ("Add your drawing or
+    recording again"); an item of a list is shown as the list's question (_locate), and the broken item is the
+    one to name, as it has always been.
+    """
+    from jsonschema.exceptions import relevance
+
+    return (error.validator == "type", relevance(error))
 
 
 def href_for(form: Form, path: str) -> str:
@@ -158,14 +175,14 @@ def validate(name: str, answers: Any, today: dt.date | None = None, lang: str = 
         raw = list(_validator(name).iter_errors(answers))
     finally:
         _today.reset(token)
+    found: dict[str, list[tuple[ValidationError, str, str | None]]] = {}
+    for error in raw:
+        for path, keyword, extra in _locate(form, error):
+            found.setdefault(path, []).append((error, keyword, extra))
     order = form.order()
-    located = [(path, keyword, extra) for error in raw for path, keyword, extra in _locate(form, error)]
-    located.sort(key=lambda item: (order.get(item[0], len(order)), _PRIORITY.get(item[1], 2), item[0]))
-    seen: set[str] = set()
     errors: list[FieldError] = []
-    for path, keyword, extra in located:
-        if path in seen:
-            continue
-        seen.add(path)
+    for path in sorted(found, key=lambda p: (order.get(p, len(order)), p)):
+        # max gives the first of the best, like best_match (so, between equals, the schema's first keyword).
+        _, keyword, extra = max(found[path], key=lambda item: _rank(item[0]))
         errors.append(FieldError(path, href_for(form, path), _message(form, path, keyword, extra)))
     return errors

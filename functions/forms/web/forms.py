@@ -63,6 +63,7 @@ def _keep_files_despite(
     """A form sent without JavaScript with a good file but a problem elsewhere: keep the file (listed as added on the
     page shown again), so the family does not have to choose it again."""
     name = form.settings.files_field
+    assert name  # only for a form with files (post_form's with_files)
     if parsed.files and not any(e.field == name for e in errors):
         errors = check_files(form, parsed, services, []) + errors
         order = form.order()
@@ -75,6 +76,7 @@ def _file_step(form: Form, parsed: Parsed, services: Services) -> Response:
     """'Add this file' or 'Remove' on a page without JavaScript: keep every answer, change the files, show the form
     again (at the files question). Nothing is sent to the team until the family chooses Send."""
     name = form.settings.files_field
+    assert name  # only for a form with files (post_form's with_files)
     field = form.by_path()[name]
     ids = [i for i in parsed.answers.get(name) or [] if isinstance(i, str)]
     errors: list[FieldError] = []
@@ -156,8 +158,8 @@ def post_form(request: Request, services: Services) -> Response:
         return html_response(503, page, headers={"Retry-After": "60"})
     if outcome.errors:
         if wants_json:
-            errors = [e.as_dict() for e in outcome.errors]
-            return json_response(400, {"title": problem_title, "errors": errors})
+            listed = [e.as_dict() for e in outcome.errors]
+            return json_response(400, {"title": problem_title, "errors": listed})
         errors = list(outcome.errors)
         if with_files:
             errors = _keep_files_despite(errors, form, parsed, services)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email import policy
+from email.message import Message
 from email.parser import BytesParser
 
 from functions.forms.domain.answers import FilePart
@@ -38,12 +39,13 @@ def parse_multipart(body: bytes, content_type_header: str, max_file_bytes: int) 
     if not isinstance(parts, list) or len(parts) > MAX_PARTS:
         raise ParseError("The form could not be read. Reload the page and try again")
     for part in parts:
-        if part.get_content_disposition() != "form-data":
+        if not isinstance(part, Message) or part.get_content_disposition() != "form-data":
             continue
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)  # bytes, or None for a part that is itself multipart
+        data = payload if isinstance(payload, bytes) else b""
         filename = part.get_param("filename", header="content-disposition")
         if filename is not None:
             chosen = bool(filename) or bool(data)

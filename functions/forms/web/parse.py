@@ -139,11 +139,11 @@ def parse_form(form: Form, body: bytes) -> Parsed:
     typed: dict[str, str] = {}
     files_field = form.settings.files_field
     file_ids: list[str] = []
-    for key, value in pairs:
+    for key, posted in pairs:
         if key == files_field:  # the ids of files added earlier (hidden inputs, one each)
-            file_ids.extend(clean_text(value, multiline=False).split())
+            file_ids.extend(clean_text(posted, multiline=False).split())
             continue
-        typed[key] = clean_text(value, multiline=True)
+        typed[key] = clean_text(posted, multiline=True)
     known: set[str] = set(CONTROL_NAMES) | FILE_STEP_NAMES
     answers: dict[str, Any] = {}
     for leaf in form.leaves():

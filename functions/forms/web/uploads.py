@@ -42,21 +42,21 @@ def new_upload(request: Request, services: Services) -> Response:
     if len(body) > 4096:
         return problem(413, "The request is too large")
     try:
-        request = json.loads(body.decode("utf-8"))
+        details = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return problem(400, "The file's details are not valid JSON")
-    if not isinstance(request, dict):
+    if not isinstance(details, dict):
         return problem(400, "Send the file's details as a JSON object")
     filename, content_type, size = (
-        request.get("filename"),
-        request.get("content_type", ""),
-        request.get("size"),
+        details.get("filename"),
+        details.get("content_type", ""),
+        details.get("size"),
     )
     if not isinstance(filename, str) or len(filename) > 1000:
         return _field_problem("Choose a file")
     try:
-        f.check_size(size)  # type: ignore[arg-type]
-        f.check_declared(content_type)  # type: ignore[arg-type]
+        f.check_size(size)
+        f.check_declared(content_type)
     except f.FileRefused as refused:
         return _field_problem(refused.text)
     upload_id = f.new_upload_id()
