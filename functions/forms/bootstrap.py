@@ -6,6 +6,7 @@ files under var/, with each submission delivered straight after it is stored.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from functions.forms.adapters import aws, local
@@ -38,6 +39,8 @@ def local_services(config: Settings | None = None) -> Services:
         site_pages=local.LocalSitePages(config.site_dir),
         throttle=Throttle(config.throttle_per_minute, config.throttle_burst),
         link_key=cache(lambda: link_key_for(config)),
+        metrics=local.LocalMetrics(),
+        email_budget=_email_budget(config),
     )
 
     def deliver_now(form: str, submission_id: str) -> None:
@@ -50,9 +53,19 @@ def local_services(config: Settings | None = None) -> Services:
     return services
 
 
+def with_secrets(config: Settings) -> Settings:
+    """The settings with the secrets named by FORMS_SECRET_ARN and ORIGIN_SECRET_ARN read from Secrets Manager
+    (once, when the function starts): never plain in the functions' configuration."""
+    if config.forms_secret_arn:
+        config = replace(config, forms_secret=aws.read_secret(config.forms_secret_arn))
+    if config.origin_secret_arn:
+        config = replace(config, origin_secret=aws.read_secret(config.origin_secret_arn))
+    return config
+
+
 def aws_services(config: Settings | None = None) -> Services:
     """S3, SQS and SES v2 through boto3 (clients made when first used)."""
-    config = config or settings()
+    config = with_secrets(config or settings())
     return Services(
         settings=config,
         storage=aws.S3Storage(config.submissions_bucket),
@@ -62,7 +75,14 @@ def aws_services(config: Settings | None = None) -> Services:
         site_pages=aws.S3SitePages(config.site_bucket),
         throttle=Throttle(config.throttle_per_minute, config.throttle_burst),
         link_key=cache(lambda: link_key_for(config)),
+        metrics=aws.EmfMetrics(),
+        email_budget=_email_budget(config),
     )
+
+
+def _email_budget(config: Settings) -> Throttle:
+    cap = config.max_team_emails_per_minute
+    return Throttle(cap, cap)  # 0: off
 
 
 def is_local(config: Settings) -> bool:

@@ -33,6 +33,14 @@ class Settings:
     local_retention_days: int = 30
     # AWS: the bucket the site is served from (confirmation pages are filled in from it, sent_page.py).
     site_bucket: str = ""
+    # AWS: Secrets Manager secrets read once when the function starts (bootstrap.py), never plain in the
+    # configuration: the time trap's and file links' key, and the header CloudFront sends to prove a request
+    # came through it (X-Origin-Verify; requests without it are refused, so the execute-api address is closed).
+    forms_secret_arn: str = ""
+    origin_secret_arn: str = ""
+    origin_secret: str = ""
+    # The worker sends at most this many team emails a minute; more wait for a later try (0: no cap).
+    max_team_emails_per_minute: int = 0
 
     @property
     def allowed_origin(self) -> str:
@@ -71,6 +79,9 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         throttle_burst=int(env.get("THROTTLE_BURST", 100 if backend == "local" else 0)),
         local_retention_days=int(env.get("LOCAL_RETENTION_DAYS", 30)),
         site_bucket=env.get("SITE_BUCKET", ""),
+        forms_secret_arn=env.get("FORMS_SECRET_ARN", ""),
+        origin_secret_arn=env.get("ORIGIN_SECRET_ARN", ""),
+        max_team_emails_per_minute=int(env.get("MAX_TEAM_EMAILS_PER_MINUTE", 0)),
     )
 
 

@@ -19,6 +19,10 @@ class MailError(RuntimeError):
     """The email could not be handed over; the submission stays stored and is sent later."""
 
 
+class EmailsDeferred(MailError):
+    """The team's emails are over their cap for this minute: this one waits for a later try."""
+
+
 class Storage(Protocol):
     def put_new(self, form: str, submission_id: str, record: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """Store the record durably unless one with this id exists; return the stored record and whether it is new."""
@@ -76,6 +80,12 @@ class UploadStore(Protocol):
 
     def download_url(self, key: str, filename: str, content_type: str, seconds: int) -> str | None:
         """A short-lived address the file can be fetched from, or None when we must send the bytes ourselves."""
+
+
+class Metrics(Protocol):
+    """Counts with no personal data in them (CloudWatch's embedded metric format on AWS)."""
+
+    def count(self, name: str, value: int = 1) -> None: ...
 
 
 class SitePages(Protocol):

@@ -1,7 +1,8 @@
 """`sam build` without Docker makes artefacts with our code, the schemas and data, the bundle, and no boto3.
 
 aws-sam-cli lives in .sam-venv/ (made once by `make sam-venv`, then reused); installing it needs the
-package registry. When it cannot be installed the test is skipped and says why.
+package registry. When it cannot be installed the test is skipped and says why, on a developer's machine; under CI
+(the CI environment variable set, as CI=true) it fails instead, with the same message.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -22,7 +23,14 @@ RUNTIME_PROVIDES = {"boto3", "botocore", "s3transfer"}
 INSTALLED_AS = {"yaml": "yaml", "PIL": "PIL", "jsonschema": "jsonschema"}
 # The libraries that check and clean children's files: only the forms function has them (functions/Makefile).
 CLEANING = {"PIL", "pillow_heif", "pypdf", "mutagen"}
-CLEANS_FILES = {"FormsFunction"}
+CLEANS_FILES = {"ViewsFunction"}
+
+
+def unavailable(message: str) -> NoReturn:
+    """Skip on a developer's machine (no network, say); fail under CI, which must always build."""
+    if os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +38,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     made = subprocess.run(["make", "-s", "sam-venv"], cwd=ROOT, capture_output=True, text=True, check=False)
     sam = ROOT / ".sam-venv" / "bin" / "sam"
     if made.returncode != 0 or not sam.exists():
-        pytest.skip(
+        unavailable(
             f"aws-sam-cli could not be installed in .sam-venv (`make sam-venv`): {made.stderr[-500:]}"
         )
     build_dir = tmp_path_factory.mktemp("sam") / "build"
@@ -104,3 +112,20 @@ def test_the_built_template_points_at_the_artefacts(built: Path) -> None:
     text = (built / "template.yaml").read_text()
     for name in functions(load_template()):
         assert f"CodeUri: {name}" in text
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_under_ci_a_missing_sam_fails_rather_than_skips(monkeypatch: pytest.MonkeyPatch, ci: str) -> None:
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="could not be installed"):
+        unavailable("aws-sam-cli could not be installed")
+
+
+@pytest.mark.parametrize("ci", [None, "", "false"])
+def test_on_a_developers_machine_a_missing_sam_skips(monkeypatch: pytest.MonkeyPatch, ci: str | None) -> None:
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="could not be installed"):
+        unavailable("aws-sam-cli could not be installed")

@@ -24,6 +24,15 @@ NOT_SET_ON_AWS = {
     "SITE_DIR": "local server only",
     "MAX_BODY_BYTES": "the code's default is the limit; set it only to change it",
     "LOCAL_RETENTION_DAYS": "local files only (S3 lifecycle rules expire them on AWS)",
+    "FORMS_SECRET": "local only: on AWS the key is read from Secrets Manager (FORMS_SECRET_ARN), never configured",
+    "AWS_REGION": "set by Lambda itself",
+    "AWS_LAMBDA_FUNCTION_NAME": "set by Lambda itself",
+}
+# Set only on the functions that use them (every other variable the code reads is set on every function).
+API_FUNCTIONS = {"FormsFunction", "ViewsFunction", "UploadsFunction"}  # the functions behind CloudFront
+ONLY_ON = {
+    "ORIGIN_SECRET_ARN": API_FUNCTIONS,
+    "MAX_TEAM_EMAILS_PER_MINUTE": {"WorkerFunction"},
 }
 
 
@@ -85,8 +94,17 @@ def test_the_sam_transform_works_offline(template: dict[str, Any], monkeypatch: 
 
     output = transform(fragment, {"AWS::Region": "eu-west-2"}, NoManagedPolicies())
     types = [r["Type"] for r in output["Resources"].values()]
-    assert types.count("AWS::Lambda::Function") == 3
-    assert "AWS::IAM::Role" in types and types.count("AWS::IAM::Role") == 3  # ours; SAM made none
+    assert types.count("AWS::Lambda::Function") == 4
+    assert "AWS::IAM::Role" in types and types.count("AWS::IAM::Role") == 4  # ours; SAM made none
+    # The web ACL stays optional after the transform: a condition, and no WebACLId when it is false.
+    assert output["Conditions"]["HasWebAcl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+    config = output["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
+    paths = output["Resources"]["HttpApi"]["Properties"]["Body"]["paths"]
+    target = json.dumps(paths["/api/child-views"]["post"]["x-amazon-apigateway-integration"]["uri"])
+    assert "ViewsFunction" in target and "FormsFunction" not in target
+    target = json.dumps(paths["/api/referrals"]["post"]["x-amazon-apigateway-integration"]["uri"])
+    assert "FormsFunction" in target
     assert "AWS::ApiGatewayV2::Api" in types and "AWS::ApiGatewayV2::Stage" in types
     (mapping,) = [r for r in output["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -113,14 +131,18 @@ def test_every_environment_variable_the_code_reads_is_set(template: dict[str, An
     common = template["Globals"]["Function"]["Environment"]["Variables"]
     for name, function in functions(template).items():
         own = function["Properties"].get("Environment", {}).get("Variables", {})
-        missing = read - set(common) - set(own) - set(NOT_SET_ON_AWS)
+        elsewhere = {variable for variable, users in ONLY_ON.items() if name not in users}
+        missing = read - set(common) - set(own) - set(NOT_SET_ON_AWS) - elsewhere
         assert not missing, f"{name} lacks {sorted(missing)}"
+        for variable, users in ONLY_ON.items():
+            assert (variable in own) == (name in users), (name, variable)
+            assert variable not in common, variable
     assert common["FORMS_BACKEND"] == "aws"
 
 
 def test_every_function_has_its_own_role(template: dict[str, Any]) -> None:
     roles = [_role_of(f) for f in functions(template).values()]
-    assert len(roles) == len(set(roles)) == 3
+    assert len(roles) == len(set(roles)) == 4
     for name, function in functions(template).items():
         assert "Policies" not in function["Properties"], f"{name}: policies belong on its role"
         assert template["Resources"][_role_of(function)]["Type"] == "AWS::IAM::Role"
@@ -164,20 +186,23 @@ def test_only_the_worker_sends_email_and_only_as_the_sender_identity(template: d
         assert resource["Fn::Sub"].endswith(":identity/${SenderIdentity}")
 
 
-def test_submit_only_puts_new_submissions_and_the_worker_only_reads_them(template: dict[str, Any]) -> None:
-    def grants(role: str) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for name, statement in _allow_statements(template):
-            if name == role:
-                for resource in _as_list(statement["Resource"]):
-                    key = json.dumps(resource)
-                    out.setdefault(key, set()).update(_as_list(statement["Action"]))
-        return out
+def _grants(template: dict[str, Any], role: str) -> dict[str, set[str]]:
+    """{resource (as JSON): actions} for one role."""
+    out: dict[str, set[str]] = {}
+    for name, statement in _allow_statements(template):
+        if name == role:
+            for resource in _as_list(statement["Resource"]):
+                key = json.dumps(resource)
+                out.setdefault(key, set()).update(_as_list(statement["Action"]))
+    return out
 
+
+def test_submit_only_puts_new_submissions_and_the_worker_only_reads_them(template: dict[str, Any]) -> None:
     submissions = json.dumps({"Fn::Sub": "${SubmissionsBucket.Arn}/submissions/*"})
-    assert grants("FormsRole")[submissions] == {"s3:PutObject", "s3:GetObject"}  # GetObject: a repeated post
-    assert grants("WorkerRole")[submissions] == {"s3:GetObject"}
-    assert all("SubmissionsBucket" not in key for key in grants("UploadsRole"))
+    for role in ("FormsRole", "ViewsRole"):  # GetObject: a repeated post finds the first record
+        assert _grants(template, role)[submissions] == {"s3:PutObject", "s3:GetObject"}, role
+    assert _grants(template, "WorkerRole")[submissions] == {"s3:GetObject"}
+    assert all("SubmissionsBucket" not in key for key in _grants(template, "UploadsRole"))
 
 
 def test_data_buckets_are_private_encrypted_tls_only_and_expire(template: dict[str, Any]) -> None:
@@ -192,7 +217,8 @@ def test_data_buckets_are_private_encrypted_tls_only_and_expire(template: dict[s
             for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
         )
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-        (expiry,) = props["LifecycleConfiguration"]["Rules"]
+        (expiry,) = [r for r in props["LifecycleConfiguration"]["Rules"] if r["Id"] == "ExpireAfterRetention"]
+        assert expiry["Status"] == "Enabled" and "Prefix" not in expiry  # the whole bucket
         assert expiry["ExpirationInDays"] == {"Ref": "RetentionDays"}
         assert expiry["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] >= 1
     for policy in of_type(template, "AWS::S3::BucketPolicy").values():
@@ -281,7 +307,7 @@ def test_alarms_cover_the_dead_letter_queue_functions_and_ses(template: dict[str
 
 def test_every_log_group_has_a_retention_period(template: dict[str, Any]) -> None:
     groups = of_type(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 4
+    assert len(groups) == 5
     assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
     for name, function in functions(template).items():
         assert function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] in groups, name
@@ -301,9 +327,13 @@ def test_the_operator_is_asked_for_the_service_settings(template: dict[str, Any]
 def test_the_build_is_a_makefile_that_takes_the_schemas_from_the_top_of_the_repository(
     template: dict[str, Any],
 ) -> None:
+    makefile = (ROOT / "functions" / "Makefile").read_text()
     for name, function in functions(template).items():
         assert function["Metadata"]["BuildMethod"] == "makefile", name
-        assert f"build-{name}" in (ROOT / "functions" / "Makefile").read_text()
+        # `sam build` runs `make build-<LogicalId>` for each function: without the target the build fails.
+        assert re.search(rf"^[^#\n]*\bbuild-{name}\b[^\n]*:", makefile, re.M), (
+            f"functions/Makefile has no build-{name} target (sam build would fail)"
+        )
     assert not list(Path(ROOT / "functions").rglob("*.schema.json"))  # one committed copy only
 
 
@@ -344,3 +374,156 @@ def test_failed_posts_get_a_page_that_says_what_to_do_but_our_own_503_is_kept(
     assert 503 not in pages  # storage down: the API's own page, with the family's answers kept
     # The file links' own pages (functions/forms/file_links.py) reach the team as they are.
     assert not {403, 410, 503} & set(pages)
+    # CloudFront cannot map 413 or 429 (cfn-lint E3030): the web ACL answers those with its own pages
+    # (tests/integration/test_waf_template.py). The code's own 429 is off on AWS.
+    assert not {413, 429} & set(pages)
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["THROTTLE_PER_MINUTE"] == "0"
+
+
+# ---------------------------------------------------------------- issue 17: floods, starvation, the open API
+
+
+def _env(template: dict[str, Any], function: str) -> dict[str, Any]:
+    return dict(template["Resources"][function]["Properties"].get("Environment", {}).get("Variables", {}))
+
+
+def _distribution(template: dict[str, Any]) -> dict[str, Any]:
+    return dict(template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"])
+
+
+def _secret_readers(template: dict[str, Any], secret: str) -> set[str]:
+    readers = set()
+    for role, statement in _allow_statements(template):
+        if "secretsmanager:GetSecretValue" in _as_list(statement["Action"]):
+            assert _as_list(statement["Action"]) == ["secretsmanager:GetSecretValue"], statement
+            resources = _as_list(statement["Resource"])
+            assert len(resources) == 1 and set(resources[0]) == {"Ref"}, statement  # one named secret
+            if resources[0]["Ref"] == secret:
+                readers.add(role)
+    return readers
+
+
+def test_cleaning_files_has_its_own_function_so_referrals_are_never_starved(template: dict[str, Any]) -> None:
+    def routes(function: str) -> set[tuple[str, str]]:
+        events = template["Resources"][function]["Properties"]["Events"].values()
+        return {
+            (e["Properties"]["Method"], e["Properties"]["Path"]) for e in events if e["Type"] == "HttpApi"
+        }
+
+    forms = template["Resources"]["FormsFunction"]["Properties"]
+    views = template["Resources"]["ViewsFunction"]["Properties"]
+    assert routes("ViewsFunction") == {("POST", "/api/child-views")}
+    assert ("POST", "/api/referrals") in routes("FormsFunction")
+    assert ("POST", "/api/child-views") not in routes("FormsFunction")
+    assert {("GET", "/api/token"), ("GET", "/api/files/{token}")} <= routes("FormsFunction")
+    assert views["Handler"] == forms["Handler"] == "functions.api.handler"  # the same code
+    # Each has its own reserved executions: a queue of files being cleaned waits for the views function's.
+    assert views["ReservedConcurrentExecutions"] >= 5 and forms["ReservedConcurrentExecutions"] >= 5
+    assert (
+        views["MemorySize"] == 1024 and views["Timeout"] == 28
+    )  # CPU to clean files, inside API Gateway's 30 s
+    assert forms["MemorySize"] <= 512 and forms["Timeout"] <= 15  # no file is cleaned there
+    assert _role_of(template["Resources"]["ViewsFunction"]) == "ViewsRole"
+    assert views["LoggingConfig"]["LogGroup"] == {"Ref": "ViewsLogGroup"}
+    assert forms["LoggingConfig"]["LogGroup"] == {"Ref": "FormsLogGroup"}
+    total = sum(f["Properties"]["ReservedConcurrentExecutions"] for f in functions(template).values())
+    assert total <= 30, "README's Prerequisites name the total: change both"
+
+
+def test_only_the_views_function_touches_families_uploads(template: dict[str, Any]) -> None:
+    incoming = json.dumps({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*"})
+    files = json.dumps({"Fn::Sub": "${UploadsBucket.Arn}/files/*"})
+    views = _grants(template, "ViewsRole")
+    assert views[incoming] == {"s3:GetObject", "s3:DeleteObject", "s3:PutObject"}
+    assert views[files] == {"s3:GetObject", "s3:PutObject"}
+    forms = _grants(template, "FormsRole")
+    assert incoming not in forms
+    assert forms[files] == {"s3:GetObject"}  # the team's file links: read, then presign a GET
+    assert _grants(template, "UploadsRole")[incoming] == {"s3:PutObject"}  # signs the browser's POST
+
+
+def test_secrets_come_from_secrets_manager_never_from_the_configuration(template: dict[str, Any]) -> None:
+    common = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert common["FORMS_SECRET_ARN"] == {"Ref": "FormsSecret"}
+    assert "FORMS_SECRET" not in common
+    for name in functions(template):
+        assert "FORMS_SECRET" not in _env(template, name), name
+        text = json.dumps({**common, **_env(template, name)})
+        assert "resolve:secretsmanager" not in text, f"{name}: a secret's value in the configuration"
+    # Every function reads the forms key (time trap, file links) from its ARN, and may read nothing else.
+    assert _secret_readers(template, "FormsSecret") == {"FormsRole", "ViewsRole", "UploadsRole", "WorkerRole"}
+    secrets = of_type(template, "AWS::SecretsManager::Secret")
+    assert set(secrets) == {"FormsSecret", "OriginSecret"}
+    for secret in secrets.values():
+        generated = secret["Properties"]["GenerateSecretString"]
+        assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True
+
+
+def test_only_cloudfront_reaches_the_api(template: dict[str, Any]) -> None:
+    """CloudFront's API origin sends X-Origin-Verify from a generated secret; the API's functions can check it."""
+    (api,) = [o for o in _distribution(template)["Origins"] if o["Id"] == "api"]
+    (header,) = api["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    assert header["HeaderValue"] == {"Fn::Sub": "{{resolve:secretsmanager:${OriginSecret}:SecretString}}"}
+    for name in API_FUNCTIONS:
+        assert _env(template, name)["ORIGIN_SECRET_ARN"] == {"Ref": "OriginSecret"}, name
+    assert "ORIGIN_SECRET_ARN" not in _env(template, "WorkerFunction")  # not behind the API
+    assert _secret_readers(template, "OriginSecret") == {"FormsRole", "ViewsRole", "UploadsRole"}
+    # Every API route's function checks it: none is served by a function without the secret.
+    for name, function in functions(template).items():
+        events = function["Properties"].get("Events", {}).values()
+        if any(e["Type"] == "HttpApi" for e in events):
+            assert name in API_FUNCTIONS, name
+
+
+def test_the_web_acl_is_a_parameter_set_on_the_distribution_when_given(template: dict[str, Any]) -> None:
+    parameter = template["Parameters"]["WebAclArn"]
+    assert parameter["Type"] == "String" and parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    account = "123456789012"
+    assert pattern.fullmatch("")
+    assert pattern.fullmatch(
+        f"arn:aws:wafv2:us-east-1:{account}:global/webacl/send-mediation-waf/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
+    )
+    # A regional web ACL, or one made outside us-east-1, cannot be put on CloudFront.
+    assert not pattern.fullmatch(f"arn:aws:wafv2:eu-west-2:{account}:regional/webacl/x/1a2b")
+    assert not pattern.fullmatch(f"arn:aws:wafv2:eu-west-2:{account}:global/webacl/x/1a2b")
+    assert template["Conditions"]["HasWebAcl"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "WebAclArn"}, ""]}]}
+    assert _distribution(template)["WebACLId"] == {
+        "Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]
+    }
+    groups = template["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+    assert any("WebAclArn" in group["Parameters"] for group in groups)
+
+
+def test_unsent_uploads_are_deleted_after_a_day(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["UploadsBucket"]["Properties"]
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["ExpireUnsentUploads"] == {
+        "Id": "ExpireUnsentUploads",
+        "Status": "Enabled",
+        "Prefix": "incoming/",
+        "ExpirationInDays": 1,
+    }
+    assert rules["ExpireAfterRetention"]["ExpirationInDays"] == {"Ref": "RetentionDays"}  # kept as it was
+    # incoming/ is where uploads land (the browser's presigned POST, a file added without JavaScript), so the
+    # rule covers every file as it was sent; clean copies (files/) keep RetentionDays.
+    incoming = json.dumps({"Fn::Sub": "${UploadsBucket.Arn}/incoming/*"})
+    assert {key for key in _grants(template, "UploadsRole") if "UploadsBucket" in key} == {incoming}
+    assert "s3:PutObject" in _grants(template, "ViewsRole")[incoming]
+
+
+def test_the_worker_caps_team_emails_and_deferred_emails_raise_an_alarm(template: dict[str, Any]) -> None:
+    cap = _env(template, "WorkerFunction")["MAX_TEAM_EMAILS_PER_MINUTE"]
+    assert isinstance(cap, str) and 1 <= int(cap) <= 60  # SES's own rate is 14 a second in production
+    (alarm,) = [
+        a["Properties"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "EmailsDeferred"
+    ]
+    assert alarm["Namespace"] == "SendMediation/Forms"
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "WorkerFunction"}}]
+    assert alarm["Statistic"] == "Sum" and alarm["Period"] == 300
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

@@ -61,4 +61,40 @@ def test_retention_secret_and_site_headers(resources):
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["ContentTypeOptions"] and headers["ReferrerPolicy"]
     text = TEMPLATE.read_text(encoding="utf-8")
-    assert 'FORMS_SECRET: !Sub "{{resolve:secretsmanager:' in text
+    # The time trap's key: the functions get the secret's ARN and read it from Secrets Manager, never its value.
+    assert "FORMS_SECRET_ARN: !Ref FormsSecret" in text
+    assert "FORMS_SECRET:" not in text
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    for function in functions:
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        assert not any("resolve:secretsmanager" in str(v) for v in variables.values())
+
+
+def test_the_api_is_reached_only_through_cloudfront_with_its_web_acl(resources):
+    distribution = resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (api,) = [o for o in distribution["Origins"] if o["Id"] == "api"]
+    assert [h["HeaderName"] for h in api["OriginCustomHeaders"]] == ["X-Origin-Verify"]
+    assert "resolve:secretsmanager:${OriginSecret}" in api["OriginCustomHeaders"][0]["HeaderValue"]
+    for name, resource in resources.items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        events = (resource["Properties"].get("Events") or {}).values()
+        if any(e.get("Type") == "HttpApi" for e in events):
+            assert (
+                resource["Properties"]["Environment"]["Variables"]["ORIGIN_SECRET_ARN"] == "OriginSecret"
+            ), name
+    assert "WebACLId" in distribution  # set from WebAclArn (waf.yaml) when given
+
+
+def test_child_views_cannot_starve_referrals(resources):
+    def owner(path):
+        for name, resource in resources.items():
+            for ev in (resource.get("Properties", {}).get("Events") or {}).values():
+                if ev.get("Type") == "HttpApi" and ev["Properties"]["Path"] == path:
+                    return name
+        return None
+
+    views, referrals = owner("/api/child-views"), owner("/api/referrals")
+    assert views and referrals and views != referrals
+    for name in (views, referrals):
+        assert resources[name]["Properties"]["ReservedConcurrentExecutions"] > 0

@@ -141,7 +141,7 @@ def test_the_copy_is_sent_once_even_when_delivered_again(services, tmp_path):
     assert services.storage.is_sent("referral", answers["submission_id"], kind="copy")
 
 
-def test_never_for_a_submission_held_as_spam(services, tmp_path):
+def test_never_for_a_submission_held_as_spam_which_still_reaches_the_team_marked(services, tmp_path):
     answers = referral(you__send_me_a_copy=True)
     record = {
         "form": "referral",
@@ -155,8 +155,49 @@ def test_never_for_a_submission_held_as_spam(services, tmp_path):
     services.storage.put_new("referral", answers["submission_id"], record)
     assert deliver(services, "referral", answers["submission_id"]) == "held"
     assert deliver(services, "referral", answers["submission_id"]) == "already-sent"
-    assert emails(tmp_path) == []
+    # Every stored submission reaches a person: the team's email, marked; a bot must not make us email anyone else.
+    [team] = emails(tmp_path)
+    assert team["Subject"].startswith("POSSIBLE SPAM: Referral")
+    assert "POSSIBLE SPAM: this form was sent faster" in team.get_body(("plain",)).get_content()
+    assert "team@send-mediation.localhost" in team["To"]
     assert not services.storage.is_sent("referral", answers["submission_id"], kind="copy")
+    assert list(services.storage.pending()) == []
+
+
+class HoldsClaim:
+    """Storage whose team claim another worker holds (it is sending, or died while sending)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def claim(self, form, submission_id, kind="team"):
+        return False if kind == "team" else self.inner.claim(form, submission_id, kind)
+
+
+def test_the_copy_waits_until_the_teams_email_has_really_gone(services, tmp_path):
+    """Another worker holds the team's claim: this one must not send the family's copy before the team's email."""
+    answers = referral(you__send_me_a_copy=True)
+    record = {
+        "form": "referral",
+        "submission_id": answers["submission_id"],
+        "reference": "ABCD2346",
+        "received_at": "2026-11-02T10:00:00+00:00",
+        "lang": "en",
+        "answers": answers,
+    }
+    services.storage.put_new("referral", answers["submission_id"], record)
+    real = services.storage
+    services.storage = HoldsClaim(real)
+    assert deliver(services, "referral", answers["submission_id"]) == "already-sent"
+    assert emails(tmp_path) == [] and not real.is_sent("referral", answers["submission_id"], kind="copy")
+    services.storage = (
+        real  # the other worker died; its claim went stale, or it sent: now both go, team first
+    )
+    assert deliver(services, "referral", answers["submission_id"]) == "sent"
+    assert len(emails(tmp_path)) == 2 and real.is_sent("referral", answers["submission_id"], kind="copy")
 
 
 class FailingCopyMailer:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import time
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -113,17 +115,37 @@ class S3Storage:
         if self.is_sent(form, submission_id, kind):
             return False
         key = self._key(form, submission_id, self._marker("claim", kind))
+        if self._put_claim(key, IfNoneMatch="*"):
+            return True
         try:
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=b"", IfNoneMatch="*")
+            held = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except _errors() as exc:
+            if _code(exc) not in {"404", "NoSuchKey", "NotFound"}:
+                raise StorageError(f"S3 head failed: {_code(exc)}") from exc
+            return self._put_claim(key, IfNoneMatch="*")  # let go meanwhile
+        if (dt.datetime.now(dt.UTC) - held["LastModified"]).total_seconds() < STALE_CLAIM_SECONDS:
+            return False
+        # The claim is stale: its sender died before finishing. Replaced only if it is still that claim (If-Match
+        # its ETag), so that of the workers that saw it stale one takes it over; the others' writes fail.
+        return self._put_claim(key, IfMatch=held["ETag"])
+
+    def _put_claim(self, key: str, **condition: str) -> bool:
+        """Write a claim if the condition holds; False when it does not (another worker's write came first).
+
+        Each claim's body is new (a random token), so each has its own ETag: a takeover's If-Match can only match
+        the very claim that was seen stale.
+        """
+        try:
+            token = uuid.uuid4().hex.encode("ascii")
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=token, **condition)
             return True
         except _errors() as exc:
-            if _code(exc) not in {"PreconditionFailed", "412", "ConditionalRequestConflict"}:
-                raise StorageError(f"S3 claim failed: {_code(exc)}") from exc
-        taken = self._exists(key)
-        if taken is not None and (dt.datetime.now(dt.UTC) - taken).total_seconds() < STALE_CLAIM_SECONDS:
-            return False
-        self._put_marker(key)  # the earlier claim is stale: its sender died before finishing
-        return True
+            code = _code(exc)
+            if code in {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}:
+                return False
+            if code in {"NoSuchKey", "404"} and "IfMatch" in condition:
+                return self._put_claim(key, IfNoneMatch="*")  # the stale claim was let go meanwhile
+            raise StorageError(f"S3 claim failed: {code}") from exc
 
     def _put_marker(self, key: str) -> None:
         try:
@@ -306,3 +328,40 @@ class S3SitePages:
         except _errors() as exc:
             log.error("site page read failed code=%s", _code(exc))
             return None
+
+
+def read_secret(arn: str) -> str:
+    """A Secrets Manager secret's string, read once when the function starts (bootstrap.py)."""
+    try:
+        return str(client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
+    except _errors() as exc:
+        raise StorageError(f"secret read failed: {_code(exc)}") from exc
+
+
+class EmfMetrics:
+    """Counts as CloudWatch embedded metric format lines on standard output: no API call, no personal data.
+
+    One dimension, FunctionName, so that two stacks in one account keep their alarms apart (template.yaml)."""
+
+    NAMESPACE = "SendMediation/Forms"
+
+    def __init__(self, function_name: str = "") -> None:
+        self.function_name = function_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+
+    def count(self, name: str, value: int = 1) -> None:
+        line = {
+            "_aws": {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": self.NAMESPACE,
+                        "Dimensions": [["FunctionName"]],
+                        "Metrics": [{"Name": name, "Unit": "Count"}],
+                    }
+                ],
+            },
+            "FunctionName": self.function_name,
+            name: value,
+        }
+        # print, not logging: Lambda's log prefix would stop CloudWatch reading the line as a metric.
+        print(json.dumps(line, separators=(",", ":")), flush=True)

@@ -190,18 +190,40 @@ class LocalStorage:
             return None
 
     def claim(self, form: str, submission_id: str, kind: str = "team") -> bool:
+        """A new claim file, or the takeover of a stale one (its sender died while sending).
+
+        Decided under the form folder's lock, so that of the workers that find a claim stale only one takes it
+        over: with a touch (or a rename) alone, two could both see it stale and both take it.
+        """
         if self.is_sent(form, submission_id, kind):
             return False
         claim = self._path(form, submission_id, self._marker("claim", kind))
-        try:
-            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            if time.time() - claim.stat().st_mtime < STALE_CLAIM_SECONDS:
-                return False
-            claim.touch()
-            return True
-        os.close(fd)
+        with self._claims_locked(claim.parent):
+            try:
+                if time.time() - claim.stat().st_mtime < STALE_CLAIM_SECONDS:
+                    return False  # held, and its sender may still be at work
+            except FileNotFoundError:
+                pass
+            fd = os.open(claim, os.O_CREAT | os.O_WRONLY)
+            try:
+                os.utime(fd)  # new or stale, the claim is this worker's as of now
+            finally:
+                os.close(fd)
         return True
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _claims_locked(folder: Path) -> Iterator[None]:
+        """Hold the exclusive lock of the form's folder (flock on the folder itself, so no lock file is left
+        behind). Every claim() takes it; the system lets it go when the process ends, even in a crash."""
+        import fcntl  # Unix only, like the links and /proc the rest of this module uses
+
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the folder lets the lock go
 
     def release(self, form: str, submission_id: str, kind: str = "team") -> None:
         self._path(form, submission_id, self._marker("claim", kind)).unlink(missing_ok=True)
@@ -397,3 +419,13 @@ def purge(var_dir: Path, days: float, now: float | None = None) -> Counter[str]:
             except FileNotFoundError:
                 continue
     return removed
+
+
+class LocalMetrics:
+    """Counts kept in memory for this process (`make serve`, the tests)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] += value

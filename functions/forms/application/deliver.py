@@ -10,7 +10,7 @@ from functions.forms.application.services import Services
 from functions.forms.application.uploads import email_files
 from functions.forms.domain.message import build_family_copy, build_message
 from functions.forms.domain.schemas import get_form
-from functions.forms.ports import MailError, StorageError
+from functions.forms.ports import EmailsDeferred, MailError, StorageError
 
 log = logging.getLogger("forms")
 
@@ -18,16 +18,20 @@ log = logging.getLogger("forms")
 def deliver(services: Services, form: str, submission_id: str) -> str:
     """Send one submission's email unless it was sent already: 'sent', 'already-sent', 'held' or 'missing'.
 
-    Then, when the family asked for one, their confirmation (its own claim and marker, so it too goes once; never
-    for a submission held as suspected spam). Raises MailError when the mail service fails, leaving the
-    submission pending for a retry.
+    Every stored submission reaches a person: one the time trap suspects is emailed to the team like any other,
+    marked POSSIBLE SPAM, and reported as 'held' (its family copy is held back: a bot must not be able to make us
+    email any address). Then, when the family asked for one and the team's email has really gone (by this
+    worker or another), their confirmation, with its own claim and marker, so it too goes once. Raises
+    MailError when the mail service fails (EmailsDeferred when the team's emails are over their cap), leaving
+    the submission pending for a retry.
     """
     record = services.storage.get(form, submission_id)
     if record is None:
         log.error("deliver: no stored record form=%s", form)
         return "missing"
     result = _deliver_team(services, form, submission_id, record)
-    if result in {"sent", "already-sent"}:
+    # Another worker's claim also reads 'already-sent': the copy waits until the team's email is marked sent.
+    if result in {"sent", "already-sent"} and services.storage.is_sent(form, submission_id):
         _deliver_copy(services, form, submission_id, record)
     return result
 
@@ -59,10 +63,12 @@ def _deliver_team(services: Services, form: str, submission_id: str, record: dic
     if storage.is_sent(form, submission_id):  # sent, and its claim let go, between our check and our claim
         storage.release(form, submission_id)
         return "already-sent"
-    if record.get("suspected_spam"):  # handled: kept for the team to look at, never emailed, never retried
-        storage.mark_sent(form, submission_id)
-        log.info("held form=%s reference=%s reason=time-trap", form, record["reference"])
-        return "held"
+    allowed, _ = services.email_budget.allow("team")
+    if not allowed:  # a flood must not use up the mail quota: this one waits for a later try
+        storage.release(form, submission_id)
+        services.metrics.count("EmailsDeferred")
+        log.warning("mail deferred form=%s reference=%s reason=cap", form, record["reference"])
+        raise EmailsDeferred("over the team's emails a minute")
     try:
         attachments: list[tuple[str, str, bytes]] = []
         lines: list[str] = []
@@ -81,6 +87,12 @@ def _deliver_team(services: Services, form: str, submission_id: str, record: dic
         log.warning("mail failed form=%s reference=%s", form, record["reference"])
         raise
     storage.mark_sent(form, submission_id)
+    services.metrics.count("TeamEmailsSent")
+    if record.get("suspected_spam"):
+        log.info(
+            "held form=%s reference=%s reason=time-trap emailed=possible-spam", form, record["reference"]
+        )
+        return "held"
     log.info("sent form=%s reference=%s", form, record["reference"])
     return "sent"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from functions.forms.config import Settings
 from functions.forms.domain.throttle import Throttle
-from functions.forms.ports import Mailer, Queue, SitePages, Storage, UploadStore
+from functions.forms.ports import Mailer, Metrics, Queue, SitePages, Storage, UploadStore
 
 
 @dataclass
@@ -21,3 +21,6 @@ class Services:
     throttle: Throttle
     # The key that signs file links in the team's email (derived from FORMS_SECRET, or a local key file).
     link_key: Callable[[], bytes]
+    metrics: Metrics
+    # The team's emails a minute (settings.max_team_emails_per_minute; off when 0).
+    email_budget: Throttle

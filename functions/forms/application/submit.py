@@ -57,7 +57,7 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
     if tokens.suspected(
         parsed.controls.get("started"), config.forms_secret, config.min_seconds, now.timestamp()
     ):
-        record["suspected_spam"] = True  # kept and counted, never emailed (see deliver)
+        record["suspected_spam"] = True  # emailed to the team as POSSIBLE SPAM; no family copy (see deliver)
     stored, created = services.storage.put_new(form, answers["submission_id"], record)
     # A record stored just now has not been emailed, so only a repeat asks whether it was (on AWS that question
     # is an S3 request). Queueing one that was sent after all does no harm: deliver claims it first and stops.

@@ -20,6 +20,7 @@ from typing import Any
 from functions.forms.application.deliver import deliver
 from functions.forms.application.services import Services
 from functions.forms.domain.schemas import FORM_FILES
+from functions.forms.ports import EmailsDeferred
 
 log = logging.getLogger("forms.worker")
 
@@ -97,8 +98,13 @@ def sweep(svc: Services, context: Any = None) -> Counter[str]:
         if context is not None and context.get_remaining_time_in_millis() < SWEEP_SPARE_MILLIS:
             results["left-for-next-sweep"] += 1
             continue
+        if results["deferred"]:  # over the cap: the rest wait for the next sweep, unread
+            results["left-for-next-sweep"] += 1
+            continue
         try:
             results[deliver(svc, form, submission_id)] += 1
+        except EmailsDeferred:
+            results["deferred"] += 1
         except Exception as exc:
             log.warning("sweep failed form=%s kind=%s", form, type(exc).__name__)
             results["failed"] += 1

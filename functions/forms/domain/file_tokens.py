@@ -72,6 +72,8 @@ def read_token(key: bytes, token: str, now: float | None = None) -> tuple[str, i
     if not (expires_text.isascii() and expires_text.isdigit() and len(expires_text) <= 12):
         raise BadToken(token)
     number, expires = int(number_text), int(expires_text)
+    if number_text != str(number) or expires_text != str(expires):  # one spelling per link: no leading zeros
+        raise BadToken(token)
     good = _sign(key, upload_id, number, expires)
     if not hmac.compare_digest(signature.encode("ascii", "replace"), good.encode("ascii")):
         raise BadToken(token)

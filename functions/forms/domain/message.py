@@ -116,7 +116,12 @@ def _rows(fields: tuple[Field, ...], answers: dict[str, Any], top: bool = True) 
     return rows
 
 
-LOUD = ("URGENT", "IMPORTANT")  # notes shown in bold red
+LOUD = ("URGENT", "IMPORTANT", "POSSIBLE SPAM")  # notes shown in bold red
+SPAM_NOTE = (
+    "POSSIBLE SPAM: this form was sent faster than a person usually fills it in, so it may come from a script. "
+    "It may also be a family who had typed their answers before and sent them quickly. The family's "
+    "confirmation email has not been sent. If the request is genuine, deal with it like any other."
+)
 MESSAGE_ID_DOMAIN = "send-mediation.local"
 # The family copy's words (domain/i18n.py), in its text and HTML parts.
 COPY_WORDS = (
@@ -263,9 +268,13 @@ def build_message(
     today = today or received.date()
     notes, urgent = deadline_lines(form, answers, today)
     notes = [*language_lines(record), *top_lines(form, answers), *notes, *extra_lines]
+    subject = subject_for(form, answers, reference)
+    if record.get("suspected_spam"):  # every stored submission reaches a person, marked for what it may be
+        notes.insert(0, SPAM_NOTE)
+        subject = f"POSSIBLE SPAM: {subject}"
 
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject_for(form, answers, reference)
+    message["Subject"] = subject
     message["From"] = sender
     message["To"] = to
     reply_to = _reply_to(form, answers)

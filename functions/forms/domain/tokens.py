@@ -4,8 +4,10 @@ The page's script asks GET /api/token when the form is shown and puts the answer
 `started`. The token is "<milliseconds since 1970>.<signature>", signed with HMAC-SHA256 under the key in
 `FORMS_SECRET` (on AWS the same key for every instance of the function; locally, when it is not set, a random key
 made when the process starts). A form sent with a good token fewer than `FORMS_MIN_SECONDS` (3) after the page
-was loaded was filled in by a script: it is stored with "suspected_spam": true and counted, but not emailed, and
-the sender sees the normal confirmation.
+was loaded was probably filled in by a script: it is stored with "suspected_spam": true and emailed to the team
+marked POSSIBLE SPAM (every stored submission reaches a person), without the family's copy, and the sender sees
+the normal confirmation. The page keeps its token with the answers, so the time counts from the form's first
+display in the tab, not from a reload. A token older than MAX_AGE_SECONDS counts as no token.
 
 A form with no token (no JavaScript, or a script posting straight to the API) is not held by this trap: the
 honeypot and throttling deal with those. A token that does not verify (a forged one, or one signed before the
@@ -26,6 +28,8 @@ log = logging.getLogger("forms")
 _PROCESS_KEY = secrets.token_bytes(32)
 # Tokens from the future (clock skew between instances) up to this far are still believed.
 _SKEW_MS = 60_000
+# A token is believed for a day: enough for a family who comes back to the form, not a pass to replay for ever.
+MAX_AGE_SECONDS = 24 * 3600
 
 
 def _key(secret: str) -> bytes:
@@ -56,7 +60,7 @@ def seconds_taken(token: object, secret: str, now: float | None = None) -> float
     if not hmac.compare_digest(signature.encode("ascii", "replace"), _sign(ms, secret).encode("ascii")):
         return None
     now_ms = (time.time() if now is None else now) * 1000
-    if ms > now_ms + _SKEW_MS:
+    if ms > now_ms + _SKEW_MS or now_ms - ms > MAX_AGE_SECONDS * 1000:
         return None
     return max(0.0, (now_ms - ms) / 1000)
 

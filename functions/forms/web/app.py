@@ -6,6 +6,7 @@ error into a clear 4xx (or, for a bug of ours, a plain 500 that names no answer)
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from dataclasses import replace
@@ -34,7 +35,12 @@ def handle(event: dict[str, Any], services: Services) -> Response:
             name = route.name.format(**params) if "{" in route.name else route.name
         allowed, wait = services.throttle.allow(request.client) if request.client else (True, 0)
         origin = request.headers.get("origin")
-        if not allowed:
+        secret = services.settings.origin_secret
+        if secret and not hmac.compare_digest(
+            request.headers.get("x-origin-verify", "").encode("utf-8", "replace"), secret.encode("utf-8")
+        ):  # not through CloudFront: the execute-api address is closed to browsers and scripts alike
+            response = problem(403, "Forms can only be sent from this service's own website")
+        elif not allowed:
             response = problem(
                 429,
                 f"You have sent a lot of forms in a short time. Wait {wait} seconds and try again",
