@@ -166,7 +166,16 @@ def _fields(schema: dict[str, Any], prefix: str = "") -> tuple[Field, ...]:
 
 
 # The keys a catalogue may give for a field (all of them words a person reads).
-FIELD_KEYS = ("title", "description", "x-labels", "x-option-hints", "x-messages", "x-link", "x-no-js-hint")
+FIELD_KEYS = (
+    "title",
+    "description",
+    "x-labels",
+    "x-option-hints",
+    "x-messages",
+    "x-link",
+    "x-no-js-hint",
+    "x-no-js-words",
+)
 FORM_KEYS = ("title", "send_label", "submit_label", "additionalProperties", "copy_next_steps")
 
 
