@@ -240,6 +240,13 @@ def test_the_child_views_form_sends_a_copy_to_the_address_given_for_it():
     message = build_family_copy(record, sender="forms@example.com", reply_to=TEAM)
     assert message is not None and message["To"] == "grown.up@example.com" and message["Reply-To"] == TEAM
     assert "Canary" not in message.as_string()
+    # A child's views are not "a request": the copy says what was sent, in the form's own words.
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == "Your views, sent to KIDS SEND Mediation - ABCD2345"
+    assert "We have your views" in text and "request" not in text.lower()
+    assert "unless they are worried that someone is at risk of harm" in text
+    polish = build_family_copy({**record, "lang": "pl"}, sender="forms@example.com", reply_to=TEAM)
+    assert polish is not None and "Mamy Twoje zdanie" in polish.get_body(("plain",)).get_content()
     assert (
         build_family_copy(
             {**record, "answers": {**record["answers"], "send_me_a_copy": None}},

@@ -216,15 +216,12 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
     table = facts()
     reference = str(record["reference"])
 
+    values = {"reference": reference, "short_name": table["short_name"], "phone": table["phone"]}
+    values["email"] = table["email"]
+
     def t(key: str) -> str:
-        return i18n.text(
-            key,
-            lang,
-            reference=reference,
-            short_name=table["short_name"],
-            phone=table["phone"],
-            email=table["email"],
-        )
+        own = form.settings.copy_words.get(key)  # a child's views are not "a request"
+        return own.format(**values) if own else i18n.text(key, lang, **values)
 
     words = {key: t(key) for key in COPY_WORDS}
     steps = [str(step) for step in form.settings.copy_next_steps]

@@ -95,6 +95,8 @@ class FormSettings:
     copy_field: str | None = None  # the box: send me a copy
     copy_email_field: str | None = None  # where the copy goes
     copy_next_steps: tuple[str, ...] = ()  # "what happens next" in the family's copy
+    # The copy's own words where the shared ones (i18n.ENGLISH, copy_*) do not fit this form
+    copy_words: dict[str, str] = field(default_factory=dict)
     files_field: str | None = None  # drawings and recordings
     script: str | None = None  # a page script of its own (the shared forms script leaves the form alone)
     young_from: int | None = None  # from this age the words speak to a young person
@@ -176,7 +178,7 @@ FIELD_KEYS = (
     "x-no-js-hint",
     "x-no-js-words",
 )
-FORM_KEYS = ("title", "send_label", "submit_label", "additionalProperties", "copy_next_steps")
+FORM_KEYS = ("title", "send_label", "submit_label", "additionalProperties", "copy_next_steps", "copy_words")
 
 
 def _merge(schema: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +213,7 @@ def translate(form: Form, lang: str) -> Form:
     if "title" in form_words:
         schema["title"] = form_words["title"]
     settings = dict(schema.get("x-form", {}))
-    for key in ("send_label", "submit_label", "copy_next_steps"):
+    for key in ("send_label", "submit_label", "copy_next_steps", "copy_words"):
         if key in form_words:
             settings[key] = form_words[key]
     schema["x-form"] = settings
