@@ -8,7 +8,9 @@
  * (written by hooks/deadlines.py). An attribute, not a <script type="application/json">: the theme's
  * instant navigation re-creates every <script> in the page without its type, which would run the JSON.
  *
- * window.KidsDeadlines is the pure API; the page part only reads boxes and writes words.
+ * window.KidsDeadlines is the pure API; the page part only reads boxes and writes words. The page part builds
+ * every element with createElement and textContent (never innerHTML), and draws the phone number as a tel:
+ * link itself: hooks/facts.py links it only in the HTML the build writes, not in text added here.
  */
 (function () {
   "use strict";
@@ -17,10 +19,19 @@
   var DAY_NAMES = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
   var MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
     "September", "October", "November", "December"];
-  var FIELD_NAMES = { letter: "Date on the decision letter", certificate: "Certificate date" };
+  var FIELD_NAMES = {
+    letter: "Date on the decision letter",
+    certificate: "Certificate date",
+    call: "Date of your information call" // the MIAS, when the family says whether they want mediation
+  };
+  var FIELDS = ["letter", "certificate", "call"];
+  var OPTIONAL = ["certificate", "call"]; // may be left empty
   var PARTS = ["day", "month", "year"];
+  // Not bank holidays in law, but not working days either (HESC Rules 2008 rule 1(3)); the table lists them
+  // with the bank holidays. The same names are in hooks/deadlines.py.
+  var NOT_BANK_HOLIDAYS = ["Christmas Day", "Good Friday"];
 
-  var data = { covers: { from: 0, to: -1 }, dates: {}, facts: {} };
+  var data = { covers: { from: 0, to: -1 }, dates: {}, facts: {}, links: {} };
 
   function DeadlineError(message, field, parts) {
     this.name = "DeadlineError";
@@ -142,7 +153,7 @@
     return make(now.getFullYear(), now.getMonth() + 1, now.getDate());
   }
 
-  /* The date from day, month and year boxes; null when all three are empty (certificate only). */
+  /* The date from day, month and year boxes; null when all three are empty (optional dates only). */
   function parseDateParts(day, month, year, field) {
     field = field || "letter";
     var name = FIELD_NAMES[field];
@@ -153,7 +164,7 @@
     };
     var missing = PARTS.filter(function (part) { return values[part] === ""; });
     if (missing.length === 3) {
-      if (field === "certificate") return null;
+      if (OPTIONAL.indexOf(field) !== -1) return null;
       throw new DeadlineError("Enter the " + name.charAt(0).toLowerCase() + name.slice(1), field, []);
     }
     if (missing.length) throw new DeadlineError(name + " must include a " + missing.join(" and "), field, missing);
@@ -168,18 +179,20 @@
     return make(y, m, d);
   }
 
-  function checkDates(letter, certificate, today) {
+  /* Letter first, then certificate, then call: each given date today or in the past, and neither the
+     certificate nor the call before the letter. */
+  function checkDates(letter, certificate, today, call) {
     today = today || todayIso();
     if (letter > today) throw new DeadlineError(FIELD_NAMES.letter + " must be today or in the past", "letter", []);
-    if (certificate) {
-      if (certificate > today) {
-        throw new DeadlineError(FIELD_NAMES.certificate + " must be today or in the past", "certificate", []);
+    [["certificate", certificate], ["call", call]].forEach(function (pair) {
+      var field = pair[0], day = pair[1];
+      if (!day) return;
+      if (day > today) throw new DeadlineError(FIELD_NAMES[field] + " must be today or in the past", field, []);
+      if (day < letter) {
+        throw new DeadlineError(FIELD_NAMES[field] + " must be the same as or after the date on the decision letter",
+          field, []);
       }
-      if (certificate < letter) {
-        throw new DeadlineError(FIELD_NAMES.certificate +
-          " must be the same as or after the date on the decision letter", "certificate", []);
-      }
-    }
+    });
   }
 
   // --- The deadlines ------------------------------------------------------------------------
@@ -213,13 +226,13 @@
     return appealDetails(letter, certificate, today).date;
   }
 
-  function nextSteps(start, mediationDate) {
+  /* What follows, counted only from days the family knows, never from today: the certificate 3 working days
+     after the information call at which they said they do not want mediation (SEND Regulations 2014 reg 34).
+     No date for arranging mediation: its 30 days run from when the local authority (or the health body) is
+     told (regs 35-37), a day we cannot know. */
+  function nextSteps(call, mediationDate) {
     var working = fact("certificate_working_days");
-    var steps = {
-      start: start,
-      certificate_by: addWorkingDays(start, working),
-      mediation_by: addDays(start, fact("mediation_arranged_days"))
-    };
+    var steps = { call: call, certificate_by: addWorkingDays(call, working) };
     if (mediationDate) {
       steps.certificate_after_mediation_by = addWorkingDays(mediationDate, working);
       steps.agreed_actions_by = addDays(mediationDate, 7 * fact("agreed_actions_weeks"));
@@ -227,18 +240,28 @@
     return steps;
   }
 
-  /* Everything the page shows; the same keys as Result in deadlines.py. */
-  function workOut(letter, certificate, today) {
+  /* Everything the page shows; the same keys as Result in deadlines.py. next_steps is empty without a call
+     date; the certificate date after the call is worked out apart from the appeal, so either can show. */
+  function workOut(letter, certificate, today, call) {
     today = today || todayIso();
+    checkDates(letter, certificate || null, today, call || null);
     var result = {
       contact: contactDeadline(letter, today), appeal: null, appeal_unadjusted: null,
       appeal_from_letter: null, appeal_from_certificate: null, appeal_uses: null, appeal_reason: null,
       appeal_holiday: null, not_covered: null, next_steps: {}
     };
-    var appeal, steps;
+    if (call) {
+      result.next_steps = { call: call, certificate_by: null, not_covered: null };
+      try {
+        result.next_steps.certificate_by = nextSteps(call).certificate_by;
+      } catch (error) {
+        if (!(error && error.notCovered)) throw error;
+        result.next_steps.not_covered = error.message;
+      }
+    }
+    var appeal;
     try {
       appeal = appealDetails(letter, certificate || null, today);
-      steps = nextSteps(today);
     } catch (error) {
       if (error && error.notCovered) {
         result.not_covered = error.message;
@@ -253,20 +276,23 @@
     result.appeal_uses = appeal.uses;
     result.appeal_reason = appeal.reason;
     result.appeal_holiday = appeal.holiday;
-    result.next_steps = steps;
     return result;
   }
 
-  /* What the calculator does with the boxes: {letter: {day, month, year}, certificate: {...}, today}. */
+  /* What the calculator does with the boxes: {letter: {day, month, year}, certificate: {...}, call: {...},
+     today}; certificate and call may be left out. */
   function calculate(input) {
-    var l = input.letter || {};
-    var letter = parseDateParts(l.day, l.month, l.year, "letter");
-    var certificate = null;
-    if (input.certificate) {
-      var c = input.certificate;
-      certificate = parseDateParts(c.day, c.month, c.year, "certificate");
-    }
-    return workOut(letter, certificate, input.today);
+    var dates = {};
+    FIELDS.forEach(function (field) {
+      var boxes = input[field];
+      if (field !== "letter" && !boxes) {
+        dates[field] = null;
+        return;
+      }
+      boxes = boxes || {};
+      dates[field] = parseDateParts(boxes.day, boxes.month, boxes.year, field);
+    });
+    return workOut(dates.letter, dates.certificate, input.today, dates.call);
   }
 
   function formatDate(iso) {
@@ -278,7 +304,8 @@
     data = {
       covers: { from: Number(value.covers.from), to: Number(value.covers.to) },
       dates: value.dates || {},
-      facts: value.facts || {}
+      facts: value.facts || {},
+      links: value.links || {}
     };
   }
 
@@ -296,12 +323,49 @@
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
-    if (text != null) node.textContent = text;
+    if (text != null) words(node, text);
+    return node;
+  }
+
+  /* The phone number as a link that dials it, isolated left to right (as hooks/facts.py draws it). */
+  function phoneLink() {
+    var link = document.createElement("a");
+    link.className = "kids-tel";
+    link.href = "tel:" + data.facts.phone_link;
+    var number = document.createElement("bdi");
+    number.setAttribute("dir", "ltr");
+    number.textContent = data.facts.phone;
+    link.appendChild(number);
+    return link;
+  }
+
+  /* Add text to a node, with every phone number in it made a tel: link (text nodes only, never HTML). */
+  function words(node, text) {
+    var phone = data.facts.phone;
+    var pieces = phone && data.facts.phone_link ? String(text).split(phone) : [String(text)];
+    pieces.forEach(function (piece, index) {
+      if (index) node.appendChild(phoneLink());
+      if (piece) node.appendChild(document.createTextNode(piece));
+    });
     return node;
   }
 
   function para(text) {
     return el("p", null, text);
+  }
+
+  /* "Contact us by <strong>date</strong>": words, then the date in bold, then any words after it. */
+  function withDate(tag, before, date, after) {
+    var node = el(tag, null, before);
+    node.appendChild(el("strong", null, date));
+    if (after) words(node, after);
+    return node;
+  }
+
+  function holidayText(day, holiday) {
+    // Christmas Day and Good Friday are not bank holidays in law, but not working days (HESC Rules 2008 r.1(3)).
+    if (NOT_BANK_HOLIDAYS.indexOf(holiday) !== -1) return day + " is " + holiday + ", which is not a working day.";
+    return day + " is a bank holiday (" + holiday + ").";
   }
 
   function movedText(result) {
@@ -315,11 +379,78 @@
       case "weekend":
         return day + " is a weekend. The Tribunal's rules move it to the next working day.";
       case "bank_holiday":
-        return day + " is a bank holiday (" + result.appeal_holiday + "). The Tribunal's rules move it to " +
-          "the next working day.";
+        return holidayText(day, result.appeal_holiday) + " The Tribunal's rules move it to the next working day.";
       default:
         return "";
     }
+  }
+
+  /* What happens after the call. Only the certificate after the call gets a date, and only from the call's
+     date: every other time limit starts on a day the family cannot tell us, so it is said in words. */
+  function nextStepsSection(result, today) {
+    var facts = data.facts;
+    var working = facts.certificate_working_days;
+    var days = facts.mediation_arranged_days;
+    var section = el("div");
+    section.appendChild(el("h3", null, "What happens after you contact us"));
+    var list = el("ul");
+
+    // SEND Regulations 2014 reg 34: the certificate within 3 working days of being told, at the call.
+    var steps = result.next_steps || {};
+    var certificate = el("li");
+    if (steps.certificate_by) {
+      certificate.appendChild(withDate("p", "If you told us at your call that you do not want mediation, we must " +
+        "send your certificate by ", formatDate(steps.certificate_by), ". That is " + working +
+        " working days after the call."));
+      if (steps.certificate_by < today) {
+        certificate.appendChild(para("This date has passed. If you have not had your certificate, call us on " +
+          facts.phone + "."));
+      }
+    } else {
+      certificate.appendChild(para("If you tell us at your information call that you do not want mediation, we " +
+        "must send your certificate within " + working + " working days of the call."));
+      certificate.appendChild(para(steps.not_covered ||
+        "Enter the date of your information call to see when your certificate is due."));
+    }
+    list.appendChild(certificate);
+
+    // Regs 35-37: the 30 days start when the local authority (or the health body) is told, not today.
+    var mediation = el("li");
+    mediation.appendChild(para("If you want mediation, we tell the local authority. It must arrange the " +
+      "mediation within " + days + " days of being told. We cannot give you this date: it depends on when " +
+      "the local authority is told."));
+    mediation.appendChild(para("If your disagreement is only about health care, the local authority must tell " +
+      "the health body within " + facts.health_body_told_working_days + " working days. The health body " +
+      "must then arrange the mediation within " + days + " days of being told."));
+    list.appendChild(mediation);
+
+    // Regs 37-38: a certificate when mediation cannot happen in time.
+    list.appendChild(el("li", null, "If the mediation cannot happen in time, we must send your certificate " +
+      "within " + working + " working days of finding out."));
+    list.appendChild(el("li", null, "After mediation, we send your certificate within " + working +
+      " working days."));
+
+    // Reg 42(2), (3) and (5): what an agreement at mediation must be done by.
+    var agreement = el("li");
+    agreement.appendChild(para("If you reach an agreement at mediation, the local authority (or the health " +
+      "body) must do what it agreed:"));
+    var limits = el("ul");
+    limits.appendChild(el("li", null, "for things you could have appealed about: within the same time limits " +
+      "as if the Tribunal had ordered them"));
+    limits.appendChild(el("li", null, "for other things: within " + facts.agreed_actions_weeks +
+      " weeks of the agreement"));
+    limits.appendChild(el("li", null, "or by different dates, if everyone agrees them in writing."));
+    agreement.appendChild(limits);
+    if (data.links.after_mediation) {
+      var more = el("p");
+      var link = el("a", null, "Read what happens after mediation");
+      link.href = data.links.after_mediation;
+      more.appendChild(link);
+      agreement.appendChild(more);
+    }
+    list.appendChild(agreement);
+    section.appendChild(list);
+    return section;
   }
 
   function renderResult(region, result, today) {
@@ -329,12 +460,11 @@
     box.appendChild(el("h2", null, "Your dates"));
 
     var contact = el("div", "kids-deadline");
-    var contactTitle = el("p");
-    contactTitle.appendChild(document.createTextNode("Contact us by "));
-    contactTitle.appendChild(el("strong", null, formatDate(result.contact)));
-    contact.appendChild(contactTitle);
-    contact.appendChild(para("This is " + months + " months after the date on the letter. " +
-      "It does not move if it is a weekend or a holiday. Contact us sooner rather than later."));
+    contact.appendChild(withDate("p", "Contact us by ", formatDate(result.contact)));
+    // SEND Regulations 2014 reg 33: within 2 months, say you want to appeal and whether you want mediation.
+    contact.appendChild(para("This is " + months + " months after the date on the letter. If you want to " +
+      "appeal, tell us by then. Also tell us if you want mediation. This date does not move if it is a " +
+      "weekend or a holiday. Contact us sooner rather than later."));
     if (result.contact < today) {
       contact.appendChild(para("This date has passed. Call us on " + facts.phone +
         " to talk about what you can do now."));
@@ -345,20 +475,20 @@
 
     var appeal = el("div", "kids-deadline");
     if (result.not_covered) {
-      appeal.appendChild(el("p", null, "Appeal to the Tribunal by: " + result.not_covered));
+      appeal.appendChild(para("Appeal to the Tribunal by: " + result.not_covered));
     } else {
-      var appealTitle = el("p");
-      appealTitle.appendChild(document.createTextNode("Appeal to the Tribunal by "));
-      appealTitle.appendChild(el("strong", null, facts.due_time + " on " + formatDate(result.appeal)));
-      appeal.appendChild(appealTitle);
+      appeal.appendChild(withDate("p", "Appeal to the Tribunal by ",
+        facts.due_time + " on " + formatDate(result.appeal)));
+      // HESC Rules 2008 rule 20(1)(c): 1 month after the date on which the certificate was issued.
+      var afterCertificate = facts.appeal_after_certificate_months + " month after the date the certificate " +
+        "was issued";
       if (result.appeal_from_certificate) {
         appeal.appendChild(para("This is the later of " + months + " months after the date on the letter (" +
-          formatDate(result.appeal_from_letter) + ") and " + facts.appeal_after_certificate_months +
-          " month after the certificate date (" + formatDate(result.appeal_from_certificate) + ")."));
+          formatDate(result.appeal_from_letter) + ") and " + afterCertificate + " (" +
+          formatDate(result.appeal_from_certificate) + ")."));
       } else {
         appeal.appendChild(para("This is " + months + " months after the date on the letter. If you get a " +
-          "mediation certificate, you may get longer: " + facts.appeal_after_certificate_months +
-          " month after the certificate date, if that is later."));
+          "mediation certificate, you may get longer: " + afterCertificate + ", if that is later."));
       }
       var moved = movedText(result);
       if (moved) appeal.appendChild(para(moved));
@@ -366,20 +496,7 @@
     }
     box.appendChild(appeal);
 
-    if (result.next_steps && result.next_steps.certificate_by) {
-      box.appendChild(el("h3", null, "If you contact us today (" + formatDate(today) + ")"));
-      var list = el("ul");
-      list.appendChild(el("li", null, "If you do not want mediation, we give you a certificate by " +
-        formatDate(result.next_steps.certificate_by) + ". That is " + facts.certificate_working_days +
-        " working days."));
-      list.appendChild(el("li", null, "If you want mediation, it should happen by " +
-        formatDate(result.next_steps.mediation_by) + ". That is " + facts.mediation_arranged_days + " days."));
-      list.appendChild(el("li", null, "After mediation, we give you a certificate within " +
-        facts.certificate_working_days + " working days."));
-      list.appendChild(el("li", null, "If you agree something at mediation that you could not appeal " +
-        "about, it must be done within " + facts.agreed_actions_weeks + " weeks."));
-      box.appendChild(list);
-    }
+    box.appendChild(nextStepsSection(result, today));
 
     var caveat = el("div", "kids-notice");
     caveat.appendChild(para("This is a guide, not legal advice. Check your dates with the Tribunal or your " +
@@ -412,7 +529,7 @@
     }
 
     function clearErrors() {
-      ["letter", "certificate"].forEach(function (field) {
+      FIELDS.forEach(function (field) {
         document.getElementById(field + "-group").classList.remove("kids-form-group--error");
         var message = document.getElementById(field + "-error");
         message.hidden = true;
@@ -463,12 +580,11 @@
       clearErrors();
       var today = todayIso();
       var errors = [];
-      var letter = null, certificate = null;
-      ["letter", "certificate"].forEach(function (field) {
+      var dates = { letter: null, certificate: null, call: null };
+      FIELDS.forEach(function (field) {
         var b = boxes(field);
         try {
-          var value = parseDateParts(b.day, b.month, b.year, field);
-          if (field === "letter") letter = value; else certificate = value;
+          dates[field] = parseDateParts(b.day, b.month, b.year, field);
         } catch (error) {
           if (!(error instanceof DeadlineError)) throw error;
           errors.push(error);
@@ -477,7 +593,7 @@
       var result = null;
       if (!errors.length) {
         try {
-          result = workOut(letter, certificate, today);
+          result = workOut(dates.letter, dates.certificate, today, dates.call);
         } catch (error) {
           if (!(error instanceof DeadlineError)) throw error;
           errors.push(error);

@@ -47,26 +47,40 @@ def as_parts(value: str | dict[str, str] | None) -> dict[str, str] | None:
     return {"day": str(day.day), "month": str(day.month), "year": str(day.year)}
 
 
+NOT_COVERED = "We cannot work out this date yet. Call us on "
+
+
+def check_next_steps(got: dict, want: dict) -> None:
+    """``"not_covered": true`` in a vector's next_steps stands for the message (it carries the phone)."""
+    if want.get("not_covered") is True:
+        assert (got.get("not_covered") or "").startswith(NOT_COVERED)
+        want = {**want, "not_covered": got.get("not_covered")}
+    assert got == want
+
+
 @pytest.mark.parametrize("vector", VECTORS["vectors"], ids=[v["id"] for v in VECTORS["vectors"]])
 def test_vector(vector):
     letter, certificate = as_parts(vector["letter"]), as_parts(vector.get("certificate"))
+    call = as_parts(vector.get("call"))
     today = D(vector["today"])
     if "error" in vector:
         with pytest.raises(DeadlineError) as caught:
-            calculate(letter, certificate, today)
+            calculate(letter, certificate, today, call)
         assert caught.value.message == vector["error"]["message"]
         assert caught.value.field == vector["error"]["field"]
         assert list(caught.value.parts) == vector["error"].get("parts", [])
         return
-    result = calculate(letter, certificate, today).as_dict()
+    result = calculate(letter, certificate, today, call).as_dict()
     expect = dict(vector["expect"])
     if expect.pop("not_covered", False):
-        assert result["not_covered"].startswith("We cannot work out this date yet. Call us on ")
+        assert result["not_covered"].startswith(NOT_COVERED)
         assert result["appeal"] is None
     else:
         assert result["not_covered"] is None
     if "appeal" in expect:
         expect.setdefault("appeal_holiday", None)
+    if "next_steps" in expect:
+        check_next_steps(result["next_steps"], expect.pop("next_steps"))
     for key, value in expect.items():
         assert result[key] == value, key
 
@@ -77,6 +91,30 @@ def test_vectors_are_plenty_and_cover_every_reason():
     reasons = {v["expect"].get("appeal_reason") for v in vectors if "expect" in v}
     assert {"", "christmas", "august", "weekend", "bank_holiday"} <= reasons
     assert len({v["id"] for v in vectors}) == len(vectors), "each vector needs its own id"
+    # The call date is checked like the others: in the future, before the letter, not a real date.
+    call_errors = {v["error"]["message"] for v in vectors if v.get("error", {}).get("field") == "call"}
+    assert {
+        "Date of your information call must be today or in the past",
+        "Date of your information call must be the same as or after the date on the decision letter",
+        "Date of your information call must be a real date",
+    } <= call_errors
+
+
+def test_no_date_is_counted_from_today():
+    """The certificate counts from the call (SEND Regs 2014 reg 34), and mediation's 30 days from when the
+    local authority is told (regs 35-37): "today" starts neither, so no call means no next-steps date."""
+    for today in (dt.date(2026, 10, 5), dt.date(2026, 12, 23)):
+        result = calculate({"day": "1", "month": "10", "year": "2026"}, None, today).as_dict()
+        assert result["next_steps"] == {}
+        later = calculate(
+            {"day": "1", "month": "10", "year": "2026"},
+            None,
+            today + dt.timedelta(days=9),
+            as_parts("2026-10-02"),
+        ).as_dict()
+        assert later["next_steps"]["certificate_by"] == "2026-10-07"  # the same whatever today is
+    for vector in VECTORS["vectors"]:
+        assert "mediation_by" not in vector.get("expect", {}).get("next_steps", {})
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), VECTORS["add_months"])
@@ -154,10 +192,18 @@ def test_error_messages_follow_the_gov_uk_style():
 
 def test_next_steps_use_the_facts():
     steps = next_steps(dt.date(2026, 12, 23), mediation_date=dt.date(2027, 2, 5))
+    assert steps.call == dt.date(2026, 12, 23)
     assert steps.certificate_by == dt.date(2026, 12, 30)  # 24th, (25th, 26th, 27th, 28th off), 29th, 30th
-    assert steps.mediation_by == dt.date(2027, 1, 22)
+    assert not hasattr(steps, "mediation_by")  # its 30 days start on a day we cannot know
     assert steps.certificate_after_mediation_by == dt.date(2027, 2, 10)  # Friday: Mon 8, Tue 9, Wed 10
     assert steps.agreed_actions_by == dt.date(2027, 2, 19)
+    assert next_steps(dt.date(2026, 12, 23)).certificate_after_mediation_by is None
+
+
+def test_christmas_day_and_good_friday_are_not_working_days():
+    """HESC Rules 2008 rule 1(3): not bank holidays in law, but not working days either."""
+    assert not is_working_day(dt.date(2026, 12, 25))  # a Friday
+    assert not is_working_day(dt.date(2027, 3, 26))  # Good Friday
 
 
 def test_numbers_come_from_the_facts_file():

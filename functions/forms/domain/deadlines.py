@@ -6,23 +6,30 @@ tests/vectors/deadlines.json is run against both, so they cannot drift apart.
 The rules (shared/domain.md, "Time limits"):
 
 1. Contact us (the mediation adviser) within ``contact_window_months`` calendar months of the date the
-   decision was sent (the date on the letter). This date is NOT moved off weekends, bank holidays,
-   Christmas or August: the working-day rules below are the Tribunal's rules for the appeal, not for
-   contacting us. The page tells families to contact us sooner rather than later.
+   decision was sent (the date on the letter), and say then whether you want mediation (SEND Regulations
+   2014 reg 33). This date is NOT moved off weekends, bank holidays, Christmas or August: the working-day
+   rules below are the Tribunal's rules for the appeal, not for contacting us. The page tells families to
+   contact us sooner rather than later.
 2. Appeal to the Tribunal by the later of: the date on the letter plus ``contact_window_months`` calendar
-   months, and (when there is a certificate) the certificate date plus ``appeal_after_certificate_months``
-   calendar months.
+   months, and (when there is a certificate) the date the certificate was issued plus
+   ``appeal_after_certificate_months`` calendar months (HESC Rules 2008 rule 20(1)(c)).
 3. If that date falls on any day from 25 December to 1 January inclusive, or on any day in August, it
-   moves to the first working day after 1 January, or after 31 August.
-4. Otherwise, if it falls on a day that is not a working day (Saturday, Sunday, or a bank holiday in
-   England and Wales) it moves to the next working day. Whatever the day, it is due by 5pm.
+   moves to the first working day after 1 January, or after 31 August (HESC Rules 2008 rule 12).
+4. Otherwise, if it falls on a day that is not a working day it moves to the next working day (rule 12).
+   A working day is not a Saturday, a Sunday, Christmas Day, Good Friday or a bank holiday in England and
+   Wales (HESC Rules 2008 rule 1(3)). Christmas Day and Good Friday are not bank holidays in law; the table
+   lists them beside the bank holidays so that one lookup finds every day that is not a working day.
+   Whatever the day, the appeal is due by 5pm.
 5. Month ends: "the same day number N months later; if that month is shorter, the last day of that
    month". So 31 December + 2 months is 28 February (29 February in a leap year), and 31 August + 1 month
    is 30 September.
-6. What follows contact: a certificate within ``certificate_working_days`` working days if the family
-   does not want mediation; mediation arranged within ``mediation_arranged_days`` days; a certificate
-   within ``certificate_working_days`` working days after mediation; actions agreed in mediation that
-   could not be appealed, within ``agreed_actions_weeks`` weeks.
+6. What follows, counted only from days the family knows (never from "today"): a certificate within
+   ``certificate_working_days`` working days of the information call at which the family said they do not
+   want mediation (SEND Regulations 2014 reg 34); a certificate within ``certificate_working_days`` working
+   days after mediation; actions agreed in mediation that could not be appealed, within
+   ``agreed_actions_weeks`` weeks of the agreement (reg 42(3)). The ``mediation_arranged_days`` days for
+   arranging mediation run from when the local authority (or, for health-only disagreements, the health
+   body) is told (regs 35-37): we cannot know that day, so the page says the rule in words and gives no date.
 
 Bank holidays come from data/bank-holidays.json (a table an editor can extend). A date in a year the
 table does not cover raises :class:`CalendarNotCoveredError` rather than guessing.
@@ -44,8 +51,15 @@ from functions.forms.domain.paths import DATA_DIR
 
 LETTER = "letter"
 CERTIFICATE = "certificate"
+CALL = "call"  # the information call (MIAS), when the family tells us whether they want mediation
 # What each date is called in error messages (GOV.UK pattern: "[whatever it is] must be a real date").
-FIELD_NAMES = {LETTER: "Date on the decision letter", CERTIFICATE: "Certificate date"}
+FIELD_NAMES = {
+    LETTER: "Date on the decision letter",
+    CERTIFICATE: "Certificate date",
+    CALL: "Date of your information call",
+}
+# Dates a family may leave empty: not everyone has a certificate or has had the call yet.
+OPTIONAL_FIELDS = (CERTIFICATE, CALL)
 
 # English names whatever the machine's locale (calendar.day_name follows the locale).
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -54,7 +68,8 @@ MONTH_NAMES = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 
-# Why the appeal date moved (the same codes in deadlines.js).
+# Why the appeal date moved (the same codes in deadlines.js). "bank_holiday" is any weekday in the table:
+# a bank holiday, or Christmas Day or Good Friday (not bank holidays in law, but not working days either).
 REASON_NONE = ""
 REASON_CHRISTMAS = "christmas"
 REASON_AUGUST = "august"
@@ -65,7 +80,7 @@ REASON_BANK_HOLIDAY = "bank_holiday"
 class DeadlineError(ValueError):
     """A date we cannot work with. ``message`` is worded for the page (GOV.UK error message style).
 
-    ``field`` says which date is wrong ("letter" or "certificate", or None), and ``parts`` which of
+    ``field`` says which date is wrong ("letter", "certificate" or "call", or None), and ``parts`` which of
     its boxes ("day", "month", "year") to mark; empty means all of them.
     """
 
@@ -140,7 +155,8 @@ def add_months(d: dt.date, n: int) -> dt.date:
 
 
 def bank_holiday_name(d: dt.date) -> str | None:
-    """The bank holiday's name if ``d`` is a bank holiday in England and Wales, else None."""
+    """The day's name if the table lists ``d`` (a bank holiday in England and Wales, Christmas Day or Good
+    Friday), else None."""
     table = bank_holidays()
     if not table.covers(d.year):
         raise CalendarNotCoveredError(d.year)
@@ -148,7 +164,8 @@ def bank_holiday_name(d: dt.date) -> str | None:
 
 
 def is_working_day(d: dt.date) -> bool:
-    """Not a Saturday, a Sunday or a bank holiday in England and Wales.
+    """Not a Saturday, a Sunday, Christmas Day, Good Friday or a bank holiday in England and Wales (HESC
+    Rules 2008 rule 1(3)).
 
     Raises CalendarNotCoveredError for a year the bank holiday table does not cover.
     """
@@ -179,7 +196,7 @@ def tribunal_due_date(d: dt.date) -> tuple[dt.date, str]:
     """Where the Tribunal's rules move a period ending on ``d`` (rules 3 and 4), and why.
 
     25 December to 1 January, or any day in August: the first working day after 1 January or 31 August.
-    Otherwise a Saturday, Sunday or bank holiday: the next working day. Returns (date, reason code).
+    Otherwise a day that is not a working day: the next working day. Returns (date, reason code).
     """
     if d.month == 12 and d.day >= 25:
         return next_working_day(dt.date(d.year + 1, 1, 2)), REASON_CHRISTMAS
@@ -197,7 +214,7 @@ def tribunal_due_date(d: dt.date) -> tuple[dt.date, str]:
 
 
 def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> dt.date | None:
-    """The date from day, month and year boxes, or None if all three are empty.
+    """The date from day, month and year boxes, or None if all three are empty (optional dates only).
 
     Raises DeadlineError with a GOV.UK-style message (the field's name comes from FIELD_NAMES).
     """
@@ -205,7 +222,7 @@ def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> dt
     values = {"day": (day or "").strip(), "month": (month or "").strip(), "year": (year or "").strip()}
     missing = tuple(part for part, value in values.items() if not value)
     if len(missing) == 3:
-        if field == CERTIFICATE:
+        if field in OPTIONAL_FIELDS:
             return None
         raise DeadlineError(f"Enter the {name[0].lower()}{name[1:]}", field)
     if missing:
@@ -221,20 +238,24 @@ def parse_date_parts(day: str, month: str, year: str, field: str = LETTER) -> dt
 
 
 def check_dates(
-    letter_date: dt.date, certificate_date: dt.date | None = None, today: dt.date | None = None
+    letter_date: dt.date,
+    certificate_date: dt.date | None = None,
+    today: dt.date | None = None,
+    call_date: dt.date | None = None,
 ) -> None:
-    """Raise DeadlineError unless both dates are today or in the past, and the certificate is not
-    before the letter."""
+    """Raise DeadlineError (letter first, then certificate, then call) unless every date given is today or
+    in the past, and neither the certificate nor the call is before the letter."""
     today = today or dt.date.today()
     if letter_date > today:
         raise DeadlineError(f"{FIELD_NAMES[LETTER]} must be today or in the past", LETTER)
-    if certificate_date is not None:
-        if certificate_date > today:
-            raise DeadlineError(f"{FIELD_NAMES[CERTIFICATE]} must be today or in the past", CERTIFICATE)
-        if certificate_date < letter_date:
+    for name, day in ((CERTIFICATE, certificate_date), (CALL, call_date)):
+        if day is None:
+            continue
+        if day > today:
+            raise DeadlineError(f"{FIELD_NAMES[name]} must be today or in the past", name)
+        if day < letter_date:
             raise DeadlineError(
-                f"{FIELD_NAMES[CERTIFICATE]} must be the same as or after the date on the decision letter",
-                CERTIFICATE,
+                f"{FIELD_NAMES[name]} must be the same as or after the date on the decision letter", name
             )
 
 
@@ -294,18 +315,21 @@ def appeal_deadline(
 
 @dataclass(frozen=True)
 class NextSteps:
-    """Rule 6: the dates that follow from ``start`` (the day the family contacts us)."""
+    """Rule 6: the dates that follow from days the family knows, never from "today".
 
-    start: dt.date
-    certificate_by: dt.date  # certificate if the family does not want mediation
-    mediation_by: dt.date  # mediation arranged (meeting held) by
+    No date for arranging mediation: its ``mediation_arranged_days`` run from when the local authority (or
+    the health body) is told (SEND Regulations 2014 regs 35-37), a day the family cannot tell us.
+    """
+
+    call: dt.date  # the information call (MIAS) at which the family said they do not want mediation
+    certificate_by: dt.date  # reg 34: ``certificate_working_days`` working days after the call
     certificate_after_mediation_by: dt.date | None = None  # only when a mediation date is known
-    agreed_actions_by: dt.date | None = None  # only when a mediation date is known
+    agreed_actions_by: dt.date | None = None  # reg 42(3): only when a mediation (agreement) date is known
 
 
-def next_steps(start: dt.date, mediation_date: dt.date | None = None) -> NextSteps:
-    """What happens next, counted from ``start`` (the day the family tells us) and, if known, the day of
-    the mediation (when any agreement is made)."""
+def next_steps(call: dt.date, mediation_date: dt.date | None = None) -> NextSteps:
+    """What happens next, counted from ``call`` (the day of the information call) and, if known, the day of
+    the mediation (taken as the day of any agreement made there)."""
     working = _fact("certificate_working_days")
     after: dict[str, dt.date] = {}
     if mediation_date is not None:
@@ -313,17 +337,16 @@ def next_steps(start: dt.date, mediation_date: dt.date | None = None) -> NextSte
             "certificate_after_mediation_by": add_working_days(mediation_date, working),
             "agreed_actions_by": mediation_date + dt.timedelta(weeks=_fact("agreed_actions_weeks")),
         }
-    return NextSteps(
-        start=start,
-        certificate_by=add_working_days(start, working),
-        mediation_by=start + dt.timedelta(days=_fact("mediation_arranged_days")),
-        **after,
-    )
+    return NextSteps(call=call, certificate_by=add_working_days(call, working), **after)
 
 
 @dataclass
 class Result:
-    """Everything the calculator shows, as ISO dates (the same shape as deadlines.js's ``workOut``)."""
+    """Everything the calculator shows, as ISO dates (the same shape as deadlines.js's ``workOut``).
+
+    ``next_steps`` is empty without a call date; with one it is ``{"call", "certificate_by", "not_covered"}``
+    (``certificate_by`` None and ``not_covered`` the message when the bank holiday table cannot count it).
+    """
 
     contact: str
     appeal: str | None = None
@@ -341,15 +364,27 @@ class Result:
 
 
 def work_out(
-    letter_date: dt.date, certificate_date: dt.date | None = None, today: dt.date | None = None
+    letter_date: dt.date,
+    certificate_date: dt.date | None = None,
+    today: dt.date | None = None,
+    call: dt.date | None = None,
 ) -> Result:
     """All the dates for the page. A year outside the bank holiday table does not stop the contact date:
-    ``not_covered`` then holds the message to show instead of the dates that need the table."""
+    ``not_covered`` then holds the message to show instead of the dates that need the table. The
+    certificate date after the call is worked out apart from the appeal, so either can show without the
+    other."""
     today = today or dt.date.today()
+    check_dates(letter_date, certificate_date, today, call)
     result = Result(contact=contact_deadline(letter_date, today).isoformat())
+    if call is not None:
+        try:
+            due: str | None = next_steps(call).certificate_by.isoformat()
+            missing = None
+        except CalendarNotCoveredError as error:
+            due, missing = None, error.message
+        result.next_steps = {"call": call.isoformat(), "certificate_by": due, "not_covered": missing}
     try:
         appeal = appeal_details(letter_date, certificate_date, today)
-        steps = next_steps(today)
     except CalendarNotCoveredError as error:
         result.not_covered = error.message
         return result
@@ -360,11 +395,6 @@ def work_out(
     result.appeal_uses = appeal.uses
     result.appeal_reason = appeal.reason
     result.appeal_holiday = appeal.holiday
-    result.next_steps = {
-        "start": steps.start.isoformat(),
-        "certificate_by": steps.certificate_by.isoformat(),
-        "mediation_by": steps.mediation_by.isoformat(),
-    }
     return result
 
 
@@ -374,19 +404,24 @@ def format_date(d: dt.date) -> str:
 
 
 def calculate(
-    letter: dict[str, str], certificate: dict[str, str] | None = None, today: dt.date | None = None
+    letter: dict[str, str],
+    certificate: dict[str, str] | None = None,
+    today: dt.date | None = None,
+    call: dict[str, str] | None = None,
 ) -> Result:
     """What the calculator does: read the day, month and year boxes, check them, and work out the dates.
 
-    ``letter`` and ``certificate`` are ``{"day": ..., "month": ..., "year": ...}`` as typed. Raises
-    DeadlineError (the first problem, letter first) with the message for the page.
+    ``letter``, ``certificate`` and ``call`` are ``{"day": ..., "month": ..., "year": ...}`` as typed (the
+    last two optional). Raises DeadlineError (the first problem: letter, then certificate, then call) with
+    the message for the page.
     """
     letter_date = parse_date_parts(letter.get("day", ""), letter.get("month", ""), letter.get("year", ""))
-    if letter_date is None:  # parse_date_parts returns None only for an empty certificate
+    if letter_date is None:  # parse_date_parts returns None only for an empty optional date
         raise DeadlineError("Enter the date on the decision letter", LETTER)
-    certificate_date = None
-    if certificate:
-        certificate_date = parse_date_parts(
-            certificate.get("day", ""), certificate.get("month", ""), certificate.get("year", ""), CERTIFICATE
-        )
-    return work_out(letter_date, certificate_date, today)
+    optional: dict[str, dt.date | None] = {CERTIFICATE: None, CALL: None}
+    for name, boxes in ((CERTIFICATE, certificate), (CALL, call)):
+        if boxes:
+            optional[name] = parse_date_parts(
+                boxes.get("day", ""), boxes.get("month", ""), boxes.get("year", ""), name
+            )
+    return work_out(letter_date, optional[CERTIFICATE], today, optional[CALL])
