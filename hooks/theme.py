@@ -14,6 +14,19 @@ SEARCH_LABELS = {
     "ar": "ابحث في هذا الموقع",
 }
 
+# The footer's words (overrides/partials/footer.html): how to reach the service, on every page.
+CONTACT_WORDS = {
+    "en": {"title": "Contact us", "phone": "Phone", "email": "Email"},
+    "pl": {"title": "Kontakt", "phone": "Telefon", "email": "E-mail"},
+    "ur": {"title": "ہم سے رابطہ کریں", "phone": "فون", "email": "ای میل"},
+    "ar": {"title": "تواصل معنا", "phone": "الهاتف", "email": "البريد الإلكتروني"},
+}
+
+
+def on_config(config, **kwargs):
+    config.setdefault("extra", {})["kids_contact_words"] = CONTACT_WORDS
+    return config
+
 
 def on_post_page(output, page, config, **kwargs):
     lang = config["theme"].get("language") or "en"

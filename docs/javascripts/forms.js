@@ -23,6 +23,15 @@
     return null;
   }
 
+  /* After a send: "kids-sent:FORM" keeps the reference (and the submission id) of the request just sent, so that the
+     form page, shown again by Back or reloaded, says it was sent instead of inviting a second request. The answers
+     ("kids-form:FORM") are kept until the confirmation page has been shown (fillConfirmation clears them): if the
+     connection drops on the way, sending the same answers again has the same id, so the same reference and no
+     second email. */
+  function sentKey(name) { return "kids-sent:" + name; }
+
+  function reference(text) { return /^[ABCDEFGHJKLMNPRSTUVWXY2-9]{8}$/.test(text || "") ? text : ""; }
+
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.type !== "file" && el.type !== "submit" && el.type !== "button" && el.name !== "website" &&
@@ -47,6 +56,60 @@
       if (el.type === "radio" || el.type === "checkbox") el.checked = data[el.name] === el.value;
       else el.value = data[el.name];
     });
+  }
+
+  /* A fresh form: what the browser remembered of the form already sent goes (it refills forms on Back). */
+  function empty(form) {
+    fields(form).forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") el.checked = false;
+      else if (el.type !== "hidden" || el.name === "submission_id") el.value = "";
+    });
+  }
+
+  /* "You have sent this request": its reference, and what to do now. `again` when the answers are still in the form
+     (sending them again is harmless: same request, same reference). */
+  function sentNotice(form, info, again, onNew) {
+    var old = document.querySelector("[data-kids-sent-notice]");
+    if (old) old.remove();
+    var box = document.createElement("div");
+    box.className = "kids-sent-notice";
+    box.setAttribute("data-kids-sent-notice", "");
+    box.setAttribute("role", "status");
+    box.tabIndex = -1;
+    var h = document.createElement("h2");
+    h.textContent = t("sent_title", "You have sent this request");
+    var p = document.createElement("p");
+    p.appendChild(document.createTextNode(t("sent_reference", "Your reference number is") + " "));
+    var strong = document.createElement("strong");
+    var bdi = document.createElement("bdi");
+    bdi.dir = "ltr"; bdi.className = "kids-reference"; bdi.textContent = info.reference;
+    strong.appendChild(bdi);
+    p.appendChild(strong);
+    p.appendChild(document.createTextNode("."));
+    box.appendChild(h); box.appendChild(p);
+    var more = document.createElement("p");
+    more.textContent = again ?
+      t("sent_again", "You do not need to send it again. If you change your answers and send them, we will get them as a new request.") :
+      t("sent_fresh", "The form below is empty. Fill it in only to ask for help again.");
+    box.appendChild(more);
+    if (info.url) {
+      var next = document.createElement("p");
+      var a = document.createElement("a");
+      a.href = info.url; a.textContent = t("sent_next", "What happens next");
+      next.appendChild(a);
+      box.appendChild(next);
+    }
+    if (again && onNew) {
+      var fresh = document.createElement("button");
+      fresh.type = "button"; fresh.className = "kids-button kids-button--secondary";
+      fresh.textContent = t("new_request", "Start a new request");
+      fresh.addEventListener("click", function () { box.remove(); onNew(); });
+      box.appendChild(fresh);
+    }
+    var summary = document.querySelector("[data-kids-error-summary]");
+    var before = summary && summary.parentNode === form.parentNode ? summary : form;
+    before.parentNode.insertBefore(box, before);
+    return box;
   }
 
   function clearErrors(form, summary) {
@@ -174,17 +237,67 @@
     form.dataset.kidsEnhanced = "1";
     try { words = JSON.parse(form.getAttribute("data-kids-text") || "{}"); } catch (e) { words = {}; }
     var key = "kids-form:" + form.dataset.kidsForm;
+    var sentAt = sentKey(form.dataset.kidsForm);
     var summary = document.querySelector("[data-kids-error-summary]");
     var box = form.querySelector("[data-kids-check]");
     var button = form.querySelector("[data-kids-submit]");
     var idField = form.querySelector('input[name="submission_id"]');
-    restore(form, key);
+    var saved = store(key);
+    var sent = store(sentAt);
+    if (sent && !reference(sent.reference)) sent = null;
+    var fresh = false;  // a request was sent and its confirmation shown; this is an empty form for a new one
+    if (saved) {
+      restore(form, key);
+      // The answers of a request sent whose confirmation page was never shown: the same request, the same id.
+      if (sent && saved.submission_id !== sent.id) { store(sentAt, null); sent = null; }
+    } else if (sent) {
+      empty(form);
+      fresh = true;
+    }
     if (idField && !idField.value) idField.value = uuid();
-    save(form, key);
-    form.addEventListener("input", function () { save(form, key); });
-    form.addEventListener("change", function () { save(form, key); });
+    if (!fresh) save(form, key);  // a fresh form is kept from its first answer: until then, Back still says "sent"
+    var touched = false;
+    function changed() {
+      touched = true;
+      // Answers changed after a send make a new request (a new id): the server would keep the first answers for
+      // the old id, and quietly drop the changes.
+      if (sent && idField && idField.value === sent.id) idField.value = uuid();
+      save(form, key);
+    }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
     if (button) button.textContent = t("continue", "Continue");
     var busy = false;
+
+    function startNew() {
+      empty(form);
+      if (idField) idField.value = uuid();
+      store(sentAt, null); sent = null;
+      box.hidden = true; setQuestionsHidden(form, false);
+      clearErrors(form, summary);
+      save(form, key);
+      var first = form.querySelector("input:not([type=hidden]), textarea");
+      if (first) first.focus();
+    }
+
+    if (sent) sentNotice(form, sent, !fresh, startNew).focus();
+
+    // Back to this page after sending, kept whole by the browser (the back/forward cache): no button stays frozen
+    // on "Sending…", and the page says the request was sent, with its reference.
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) {
+        // The browser refills a form it remembers after this script has run (Back, without the cache): a fresh
+        // form stays empty.
+        if (fresh && !touched && idField) { var id = idField.value; empty(form); idField.value = id; }
+        return;
+      }
+      busy = false;
+      if (button) button.disabled = false;
+      box.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      var sendButton = box.querySelector(".kids-button:not(.kids-button--secondary)");
+      if (sendButton) sendButton.textContent = t("send", "Send my request");
+      if (sent && idField && idField.value === sent.id) sentNotice(form, sent, true, startNew).focus();
+    });
 
     function failed(status, data) {
       var errors = (data && data.errors && data.errors.length) ? data.errors : [{ field: "", href: "#", text:
@@ -197,8 +310,11 @@
       busy = true; sendButton.disabled = true; sendButton.textContent = t("sending", "Sending…");
       post(form).then(function (r) {
         if (r.status === 201 && r.data.reference) {
-          store(key, null);
-          window.location.assign(r.data.confirmation_url || (form.dataset.kidsConfirmation + "?reference=" + encodeURIComponent(r.data.reference)));
+          var url = r.data.confirmation_url || (form.dataset.kidsConfirmation + "?reference=" + encodeURIComponent(r.data.reference));
+          sent = { id: idField ? idField.value : "", reference: r.data.reference, url: url };
+          store(sentAt, sent);
+          save(form, key);  // kept until the confirmation page has been shown (it clears them)
+          window.location.assign(url);
           return;
         }
         busy = false; sendButton.disabled = false; sendButton.textContent = t("send", "Send my request");
@@ -229,11 +345,28 @@
     });
   }
 
+  /* The confirmation page has been shown: the answers of the request it confirms are no longer kept. Its reference
+     stays (kids-sent:FORM), so that Back to the form says it was sent. */
+  function forget(ref) {
+    try {
+      for (var i = sessionStorage.length - 1; i >= 0; i--) {
+        var name = sessionStorage.key(i);
+        if (!name || name.indexOf("kids-sent:") !== 0) continue;
+        var info = store(name);
+        if (info && info.reference === ref) {
+          store("kids-form:" + name.slice("kids-sent:".length), null);
+          store("kids-started:" + name.slice("kids-sent:".length), null);  // a new request starts its own clock
+        }
+      }
+    } catch (e) { /* storage blocked: nothing was kept */ }
+  }
+
   function fillConfirmation() {
     var params = new URLSearchParams(window.location.search);
-    var reference = params.get("reference") || "";
-    if (/^[ABCDEFGHJKLMNPRSTUVWXY2-9]{8}$/.test(reference)) {
-      document.querySelectorAll('[data-kids-fill="reference"]').forEach(function (el) { el.textContent = reference; });
+    var ref = reference(params.get("reference"));
+    if (ref) {
+      document.querySelectorAll('[data-kids-fill="reference"]').forEach(function (el) { el.textContent = ref; });
+      forget(ref);
     }
     document.querySelectorAll("[data-kids-print]").forEach(function (b) {
       if (b.dataset.kidsBound) return;
@@ -259,19 +392,26 @@
     });
   }
 
-  /* The time trap: the server signs the time the page was shown; the form sends it back as "started".
-     Every form gets it, including those with their own script (they send every named input).
+  /* The time trap: the server signs the time the form was first shown; the form sends it back as "started".
+     Every form gets it, including those with their own script (they send every named input). The token is kept
+     in this tab with the answers (kids-started:FORM), so a reload or Back does not restart the clock: a family
+     who reloads and sends at once is not taken for a script. It goes when the confirmation page has been shown.
      No token (an old browser, or the request failed) only means the form is not held by this check. */
   function addToken(form) {
     if (form.querySelector('input[name="started"]') || form.closest(".kids-paper")) return;
     var input = document.createElement("input");
     input.type = "hidden"; input.name = "started"; input.value = "";
     form.appendChild(input);
+    var key = "kids-started:" + (form.dataset.kidsForm || "form");
+    var kept = store(key);
+    if (typeof kept === "string" && kept) { input.value = kept; return; }
     var url = (form.getAttribute("action") || "/api/").replace(/[^/]*$/, "token");
     if (!window.fetch) return;
     fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : {}; })
-      .then(function (data) { if (data && typeof data.token === "string") input.value = data.token; })
+      .then(function (data) {
+        if (data && typeof data.token === "string") { input.value = data.token; store(key, data.token); }
+      })
       .catch(function () { /* no token: the form still works */ });
   }
 

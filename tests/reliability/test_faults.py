@@ -80,10 +80,11 @@ def test_storage_down_gives_503_with_a_friendly_message_and_the_page_keeps_the_a
     for typed in ('value="Testy McTestface"', 'value="Exampleshire"', "They said no.", 'value="March"'):
         assert typed in html, typed
     assert outbox(tmp_path) == [] and stored(tmp_path) == []
-    # With JavaScript the page keeps them too: the script clears its saved answers only after a 201.
+    # With JavaScript the page keeps them too: the script lets its saved answers go only once the confirmation page
+    # has shown the reference (forms.js forget), never when a send fails.
     script = (Path(__file__).parents[2] / "docs/javascripts/forms.js").read_text()
-    assert script.count("store(key, null)") == 1
-    assert "r.status === 201 && r.data.reference) {\n          store(key, null);" in script
+    assert "store(key, null)" not in script
+    assert script.count('store("kids-form:" + name.slice("kids-sent:".length), null)') == 1
     record("Faults", "storage down", "503 + friendly message; no-JS page keeps every answer")
 
 
