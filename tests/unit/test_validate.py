@@ -45,7 +45,7 @@ def test_error_links_point_at_the_first_box_of_a_date_and_at_the_input_id():
         ({"child__date_of_birth": "2015-02-30"}, "child.date_of_birth", "Date of birth must be a real date"),
         ({"child__date_of_birth": "2027-01-01"}, "child.date_of_birth", "Date of birth must be in the past"),
         (
-            {"child__date_of_birth": "2000-11-27"},
+            {"child__date_of_birth": "2000-11-27", "child__young_person_agrees": "yes"},
             "child.date_of_birth",
             "We can help with children and young people aged 0 to 25. Call us if the young person is older",
         ),
@@ -86,8 +86,9 @@ def test_each_problem_gets_its_own_message(change, field, text):
 
 
 def test_a_26_year_old_is_refused_but_a_25_year_old_is_not():
-    assert errors_of(referral(child__date_of_birth="2000-11-29")) == {}
-    assert "child.date_of_birth" in errors_of(referral(child__date_of_birth="2000-11-28"))
+    adult = {"child__young_person_agrees": "yes"}  # a parent asking for a young person they agree to
+    assert errors_of(referral(child__date_of_birth="2000-11-29", **adult)) == {}
+    assert "child.date_of_birth" in errors_of(referral(child__date_of_birth="2000-11-28", **adult))
 
 
 def test_email_or_phone_is_needed_but_not_both():
@@ -213,3 +214,93 @@ def test_mediation_without_the_local_authority_box_is_refused_with_the_reason():
 )
 def test_every_decision_the_law_names_can_be_chosen(kind):
     assert "decision.kind" not in errors_of(referral(decision__kind=kind))
+
+
+# Issue 17, finding 9: addresses that cannot be a Reply-To or receive the family's copy, refused at once rather than
+# failing later where nobody sees it.
+@pytest.mark.parametrize(
+    "address",
+    [
+        "testy..mctestface@example.com",
+        "=?utf-8?q?testy=40example.net?=@example.com",
+        "testy=?utf-8?b?QQ==?=@example.com",
+        '"testy"@example.com',
+        "testy(comment)@example.com",
+        "(comment)testy@example.com",
+        "testy@ex\u0430mple.com",  # Cyrillic a among Latin letters
+        "testy@\u0440aypal.com",  # Cyrillic r
+        "testy@g\u03bfogle.com",  # Greek omicron
+        "t\u0435sty@example.com",  # Cyrillic e before the @
+        "zo\u00eb@example.com",  # SES sends only to an ASCII part before the @
+        "testy@example.test",
+        "testy@[192.0.2.1]",
+        "testy@192.0.2.1",
+        "t" * 65 + "@example.com",
+        ".testy@example.com",
+        "testy@example.com.",
+    ],
+)
+def test_an_address_nobody_could_write_to_is_refused(address):
+    assert errors_of(referral(you__email=address)) == {
+        "you.email": "Enter an email address in the correct format, like name@example.com"
+    }
+
+
+@pytest.mark.parametrize(
+    ("address", "sent_to"),
+    [
+        ("testy@b\u00fccher.example", "testy@xn--bcher-kva.example"),
+        ("testy@\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444", "testy@xn--e1afmkfd.xn--p1ai"),
+        ("testy@\u4f8b\u5b50.\u5e7f\u544a", "testy@xn--fsqu00a.xn--4rr70v"),
+        # Katakana and Han in one label, as Japanese writes them
+        ("testy@\u30c9\u30e1\u30a4\u30f3\u540d\u4f8b.jp", "testy@xn--eckwd4c7cu47r2wf.jp"),
+        ("Testy@EXAMPLE.ORG", "Testy@example.org"),
+        ("testy@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com", "testy@example.com"),
+    ],
+)
+def test_international_domains_pass_and_are_sent_to_in_ascii(address, sent_to):
+    from functions.forms.domain.validate import email_address
+
+    assert errors_of(referral(you__email=address)) == {}
+    assert email_address(address) == sent_to
+
+
+def test_a_too_long_address_is_told_so():
+    address = "testy@" + "a" * 250 + ".com"
+    assert errors_of(referral(you__email=address)) == {
+        "you.email": "Email address must be 254 characters or fewer"
+    }
+
+
+# The rights pass to the young person at the end of compulsory school age: the last Friday in June of the school
+# year in which they turn 16 (CFA 2014 ss.80, 83(2); Education Act 1996 s.8; SEND Regs 2014 regs 63-65).
+@pytest.mark.parametrize(
+    ("born", "ends"),
+    [
+        ("2010-01-15", "2026-06-26"),  # 16 in January 2026: that school year's leaving date
+        ("2010-08-31", "2026-06-26"),  # 16 at the end of August, after the leaving date: still June 2026
+        ("2010-09-01", "2027-06-25"),  # 16 in September: the school year ending in June 2027
+    ],
+)
+def test_compulsory_school_age_ends_on_the_last_friday_in_june_of_the_year_they_turn_16(born, ends):
+    from functions.forms.domain.deadlines import compulsory_school_age_ends
+
+    assert compulsory_school_age_ends(dt.date.fromisoformat(born)) == dt.date.fromisoformat(ends)
+
+
+def test_a_parent_asking_for_a_young_person_over_school_age_says_whether_they_agree():
+    over = referral(child__date_of_birth="2010-01-15", decision__letter_date="2026-06-01")
+    assert errors_of(over, dt.date(2026, 6, 26)) == {}  # the leaving date itself: still of school age
+    assert errors_of(over, dt.date(2026, 6, 27))["child.young_person_agrees"].startswith(
+        "Tell us if the young person agrees that you ask for them"
+    )
+    for answer in ("yes", "lacks_capacity"):
+        over["child"]["young_person_agrees"] = answer
+        assert errors_of(over, dt.date(2026, 6, 27)) == {}
+    over["child"]["young_person_agrees"] = "no"
+    assert "child.young_person_agrees" in errors_of(over, dt.date(2026, 6, 27))
+
+
+def test_a_young_person_asking_for_themself_is_not_asked_whether_they_agree():
+    themself = referral(child__date_of_birth="2008-03-01", you__role="young_person")
+    assert errors_of(themself, dt.date(2026, 12, 3)) == {}

@@ -425,3 +425,16 @@ def calculate(
                 boxes.get("day", ""), boxes.get("month", ""), boxes.get("year", ""), name
             )
     return work_out(letter_date, optional[CERTIFICATE], today, optional[CALL])
+
+
+def compulsory_school_age_ends(born: dt.date) -> dt.date:
+    """The last day of compulsory school age: the school leaving date (the last Friday in June) of the school
+    year in which the child turns 16. A 16th birthday from September on falls in the school year that ends the
+    next June. From the end of this day a young person holds the rights to ask for mediation and to appeal.
+
+    Sources: Education Act 1996 s.8(3)-(4); Education (School Leaving Date) Order 1997; CFA 2014 ss.80, 83(2).
+    """
+    sixteen = born.year + 16
+    year = sixteen + 1 if born.month >= 9 else sixteen
+    last = dt.date(year, 6, 30)
+    return last - dt.timedelta(days=(last.weekday() - 4) % 7)  # Friday is weekday 4

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from functions.forms.domain.deadlines import compulsory_school_age_ends
 from functions.forms.domain.schemas import Form, get_form
 
 if TYPE_CHECKING:  # jsonschema is imported on the first validation, not when a handler starts
@@ -60,14 +61,90 @@ def _max_age_years(validator: Validator, years: int, instance: Any, schema: Any)
         yield ValidationError(f"older than {years}")
 
 
-# jsonschema's own "email" check only looks for an "@"; an address we reply to must be usable.
-_EMAIL = re.compile(
-    r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+def _answer(answers: Any, path: str) -> Any:
+    value = answers
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _required_after_school_age(
+    validator: Validator, rule: dict[str, Any], instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """`x-required-after-school-age`: once the young person is over compulsory school age, someone asking for them
+    must say whether they agree (or cannot decide), because the rights are then theirs (CFA 2014 ss.80, 83(2);
+    SEND Regs 2014 regs 63-65). Not asked of the young person themself."""
+    if not isinstance(instance, dict) or _answer(instance, rule["role"]) in rule.get("unless", []):
+        return
+    born = _as_date(_answer(instance, rule["date_of_birth"]))
+    if born is None or _today.get() <= compulsory_school_age_ends(born):
+        return
+    if _answer(instance, rule["field"]) is None:
+        from jsonschema import ValidationError
+
+        yield ValidationError("the young person's agreement is needed")
+
+
+# jsonschema's own "email" check only looks for an "@"; an address we reply to (Reply-To) and send the family's
+# copy to must be usable, or the email fails later where nobody sees it. The longest an address can be (RFC 5321);
+# a longer one is refused by the field's maxLength, whose message says what is wrong.
+MAX_EMAIL_LENGTH = 254
+# Groups of scripts a domain's label may mix: Japanese writes Han, Hiragana and Katakana together (with Latin at
+# times); any other mix in one label (a Cyrillic "а" in "exаmple") is a look-alike, not an address we can trust.
+_EAST_ASIAN = frozenset(
+    {"CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "HANGUL", "BOPOMOFO", "IDEOGRAPHIC"}
 )
+_MIXABLE = frozenset({"LATIN", "EAST ASIAN"})
+
+
+def _scripts(label: str) -> set[str]:
+    """The scripts of a label's letters, from their Unicode names (the standard library has no script property).
+
+    Digits, hyphens and combining marks belong to any script; the East Asian scripts count as one.
+    """
+    found = set()
+    for char in label:
+        if unicodedata.category(char)[0] != "L":
+            continue
+        word = unicodedata.name(char, "").split(" ")[0]
+        if word != "MODIFIER":
+            found.add("EAST ASIAN" if word in _EAST_ASIAN else word)
+    return found
+
+
+def email_address(value: str) -> str | None:
+    """The address as we store it and send to it, or None when it cannot be used.
+
+    email-validator checks the syntax (no quotes, comments, display name, two dots in a row, IP address or
+    special-use domain like .test) without a DNS look-up, and gives the domain in ASCII (IDNA, lower case).
+    We keep that ASCII form: the email library writes a non-ASCII domain in a header as an encoded word, which
+    no mail server reads as an address. The part before the @ must be ASCII: Amazon SES sends to nothing else.
+    """
+    if len(value) > MAX_EMAIL_LENGTH:  # also keeps a huge answer from email-validator, slow on one
+        return None
+    # Imported here, not at the top: about 20 ms, paid by the first address checked rather than every cold start.
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    local = checked.local_part
+    # An RFC 2047 encoded word ("=?utf-8?q?...?=") is plain text to SMTP, but a mail program that decodes it in an
+    # address can be made to send somewhere else; no real address holds one. The local part's limit is RFC 5321's.
+    if "=?" in local or "?=" in local or len(local) > 64:
+        return None
+    if any(
+        len(scripts) > 1 and not scripts <= _MIXABLE for scripts in map(_scripts, checked.domain.split("."))
+    ):
+        return None
+    return checked.ascii_email
 
 
 def _is_email(value: object) -> bool:
-    return not isinstance(value, str) or bool(_EMAIL.match(value))
+    if not isinstance(value, str) or len(value) > MAX_EMAIL_LENGTH:  # the type, or maxLength, refuses those
+        return True
+    return email_address(value) is not None
 
 
 @cache
@@ -78,7 +155,12 @@ def _validator_class() -> tuple[type[Validator], FormatChecker]:
     formats = FormatChecker()
     formats.checks("email")(_is_email)
     extended = validators.extend(
-        Draft202012Validator, {"x-not-future": _not_future, "x-max-age-years": _max_age_years}
+        Draft202012Validator,
+        {
+            "x-not-future": _not_future,
+            "x-max-age-years": _max_age_years,
+            "x-required-after-school-age": _required_after_school_age,
+        },
     )
     return extended, formats
 
@@ -115,6 +197,8 @@ def _locate(form: Form, error: ValidationError) -> list[tuple[str, str, str | No
         wanted = error.validator_value if isinstance(error.validator_value, list) else []
         missing = [n for n in wanted if n not in error.instance]
         return [(p, k, None) for n in missing for p, k in _expand_required(form, dotted + n)]
+    if keyword == "x-required-after-school-age" and isinstance(error.validator_value, dict):
+        return [(str(error.validator_value["field"]), "required", None)]
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         known = set(schema.get("properties", {}))
         return [(dotted + n, "additionalProperties", n) for n in error.instance if n not in known]
