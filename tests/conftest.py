@@ -56,6 +56,12 @@ class LiveServer:
         return self.var_dir / "submissions"
 
 
+# The live server's settings, beyond where it is. FORMS_MIN_SECONDS=0 turns the time trap off (no send is quicker
+# than 0 s), so the browser tests need not wait 3 s before each send; the trap itself is tested with its default
+# (tests/reliability/test_defences.py).
+LIVE_SERVER_ENV = {"FORMS_MIN_SECONDS": "0"}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The built site and the forms API on 127.0.0.1, exactly as `make serve` runs them."""
@@ -64,21 +70,36 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     site_dir = tmp_path_factory.mktemp("site")
     var_dir = tmp_path_factory.mktemp("var")
     build_site(site_dir, url)
-    os.environ.update(
-        {"PORT": str(port), "SITE_URL": url, "SITE_DIR": str(site_dir), "VAR_DIR": str(var_dir)}
-    )
+    env = {
+        "PORT": str(port),
+        "SITE_URL": url,
+        "SITE_DIR": str(site_dir),
+        "VAR_DIR": str(var_dir),
+        **LIVE_SERVER_ENV,
+    }
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
     from functions.forms import bootstrap, config
 
-    config.settings.cache_clear()
+    config.settings.cache_clear()  # settings and services are made once per process: made again from env
     bootstrap.services.cache_clear()
     import devserver
 
     httpd = devserver.serve("127.0.0.1", port, site_dir)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(url=url, port=port, site_dir=site_dir, var_dir=var_dir)
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield LiveServer(url=url, port=port, site_dir=site_dir, var_dir=var_dir)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        config.settings.cache_clear()
+        bootstrap.services.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -187,9 +187,6 @@ def emails(live_server):
 def test_a_polish_referral_is_sent_and_the_team_email_names_the_language(page, live_server):
     page.goto(live_server.url + "pl/forms/referral/")
     fill_polish_referral(page, "Jan Testowy-Polski", copy=True)
-    page.wait_for_timeout(
-        3100
-    )  # the time trap holds forms sent faster than a person could (FORMS_MIN_SECONDS)
     page.get_by_role("button", name="Dalej").click()
     page.get_by_role("heading", name="Sprawdź odpowiedzi przed wysłaniem").wait_for()
     no_axe_violations(page)

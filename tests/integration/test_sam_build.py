@@ -2,7 +2,7 @@
 
 aws-sam-cli lives in .sam-venv/ (made once by `make sam-venv`, then reused); installing it needs the
 package registry. When it cannot be installed the test is skipped and says why, on a developer's machine; under CI
-(the CI environment variable set, as CI=true) it fails instead, with the same message.
+(the CI environment variable set, as CI=true; not "", "0", "false" or "no") it fails instead, with the same message.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""The reliability suite's fixtures: its own local server and var/ folder, the whole run's log, and the table."""
+"""The reliability suite's fixtures: its own local server and var/ folder; and the table of figures at the end."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,30 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
-from tests.reliability.helpers import FIGURES, HEAVY, make_services
-
-# Everything logged while the suite runs, by any logger (the privacy test reads it last).
-SESSION_LOG = io.StringIO()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def whole_run_log() -> Iterator[io.StringIO]:
-    handler = logging.StreamHandler(SESSION_LOG)
-    handler.setLevel(logging.DEBUG)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(min(previous or logging.WARNING, logging.INFO))
-    yield SESSION_LOG
-    root.removeHandler(handler)
-    root.setLevel(previous)
-
-
-def pytest_collection_modifyitems(session, config, items) -> None:
-    """The privacy test reads the log of everything before it: run it last."""
-    last = [i for i in items if i.nodeid.startswith("tests/reliability/test_privacy.py")]
-    items[:] = [i for i in items if i not in last] + last
+from tests.reliability.helpers import FIGURES, HEAVY, REPORTS, make_services
 
 
 @dataclass
@@ -74,6 +49,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The figures the tests counted, as a table (and var/reliability-summary.json): a report, not a test, so it
+    depends on no test's order and cannot hide a failure (each count's own test asserts it)."""
+    for make in REPORTS:
+        make()
     if not FIGURES:
         return
     write = terminalreporter.write_line

@@ -9,6 +9,7 @@ import json
 import os
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,18 @@ ORIGIN = "http://127.0.0.1:8123"
 
 # section -> name -> value; printed as a table at the end of the run (conftest.py).
 FIGURES: OrderedDict[str, OrderedDict[str, Any]] = OrderedDict()
+# Made into figures at the end of the run, from what the tests counted while they ran (see `report`).
+REPORTS: list[Callable[[], None]] = []
 
 
 def record(section: str, name: str, value: Any) -> None:
     FIGURES.setdefault(section, OrderedDict())[name] = value
+
+
+def report(make: Callable[[], None]) -> Callable[[], None]:
+    """Register a function that records a module's figures once every test has run, whatever their order."""
+    REPORTS.append(make)
+    return make
 
 
 def make_services(var_dir: Path, **env: str) -> Services:

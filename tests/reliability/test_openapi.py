@@ -12,7 +12,7 @@ from functions.forms.domain.schemas import get_form
 from functions.forms.domain.validate import validate
 from functions.forms.web.parse import parse_json
 from tests.reliability import openapi_doc
-from tests.reliability.helpers import HEAVY, record
+from tests.reliability.helpers import HEAVY, record, report
 
 # Pinned in requirements-dev.txt; skipped (not an error) in a venv made before it was added.
 pytest.importorskip("schemathesis")
@@ -90,11 +90,15 @@ def test_schemathesis_against_the_local_server(server, label, operation, mode):
     run()
 
 
-def test_zz_schemathesis_figures():
+@report
+def schemathesis_figures() -> None:
+    """For the table: what Schemathesis sent and got (each case's not_a_server_error check fails its test on a
+    5xx)."""
+    if not TALLY:
+        return
     parts = ", ".join(f"{k} {v}" for k, v in sorted(TALLY.items()) if k != "requests")
     record(
         "Schemathesis (openapi.yaml, local server)",
         f"{len(OPERATIONS)} operations x positive/negative",
         f"{TALLY['requests']} requests: {parts}; 5xx {TALLY['5xx']}",
     )
-    assert TALLY["5xx"] == 0
