@@ -14,12 +14,13 @@ import logging
 import mimetypes
 import os
 import sys
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from functions.forms.adapters.local import purge
+from functions.forms.adapters.local import UNFINISHED_UPLOAD_DAYS, purge
 from functions.forms.application.deliver import send_pending
 from functions.forms.bootstrap import services as process_services
 from functions.forms.web.app import handle
@@ -27,6 +28,14 @@ from functions.forms.web.sent_page import page_for
 
 ROOT = Path(__file__).resolve().parent
 MAX_REQUEST_BYTES = 25 * 1024 * 1024
+# The longest address answered, as CloudFront allows on AWS; a longer one gets 414 (the standard library's own
+# limit, 64 KB, would have it reach the disk's file-name checks, which fail with an error instead).
+MAX_TARGET_CHARS = 8192
+# A client that sends nothing for this long lets its thread go: without it one slow client (or many) would hold
+# a thread each for ever.
+TIMEOUT_SECONDS = 30
+# While `make serve` runs, the purge runs again this often: unfinished uploads go after a day, not at the next start.
+PURGE_EVERY_SECONDS = 3600
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -62,22 +71,51 @@ def _problem(text: str) -> bytes:
     ).encode()
 
 
+def _controls(text: str, c1: bool = True) -> bool:
+    """Whether text holds a control character (C1 too unless c1 is False: the request line is read as Latin-1,
+    where the bytes of UTF-8 sent unencoded fall in that range)."""
+    return any(ord(c) < 32 or ord(c) == 127 or (c1 and 128 <= ord(c) < 160) for c in text)
+
+
+def _refusal(target: str) -> tuple[int, str] | None:
+    """(status, words) for an address we cannot look up at all; None for one we can.
+
+    Control characters sent as they are (a NUL in the request line) are in no address a browser sends. Sent as
+    %00 and the like, they are refused for the site's files only (a NUL makes any file lookup fail with an
+    error): the API takes any path, as on AWS, and answers it itself.
+    """
+    if len(target) > MAX_TARGET_CHARS:
+        return 414, "The address is too long"
+    try:
+        path = urlsplit(target).path
+    except ValueError:  # urlsplit refuses some (an unclosed "[")
+        return 400, "The address is not valid"
+    if _controls(target, c1=False) or (not path.startswith("/api/") and _controls(unquote(path))):
+        return 400, "The address is not valid"
+    return None
+
+
 def make_handler(site_dir: Path, own_services=None):
     """The request handler; `own_services` (tests) instead of this process's services."""
 
     def services():
         return own_services if own_services is not None else process_services()
 
+    site_root = site_dir.resolve()  # what every static path must stay inside, once its links are followed
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "kids-devserver"
         sys_version = ""
         protocol_version = "HTTP/1.1"
+        timeout = TIMEOUT_SECONDS  # on each connection's socket (StreamRequestHandler.setup)
 
         def log_message(self, format: str, *args) -> None:
             # Method and path only: query strings can carry a reference or a date, and a request line that
-            # could not be read (when there is no path yet) can carry anything.
+            # could not be read (when there is no path yet) can carry anything, as can an address we refused.
             path = getattr(self, "path", None)
-            shown = urlsplit(path).path[:200] if isinstance(path, str) and path.startswith("/") else "-"
+            shown = "-"
+            if isinstance(path, str) and path.startswith("/") and _refusal(path) is None:
+                shown = urlsplit(path).path[:200]
             if shown.startswith("/api/"):
                 shown = "/api/"  # the API logs its own route name
             logging.getLogger("devserver").info("%s %s", getattr(self, "command", None) or "-", shown)
@@ -110,7 +148,16 @@ def make_handler(site_dir: Path, own_services=None):
                 )
                 self.close_connection = True
                 return
-            body = self.rfile.read(length) if length else b""
+            try:
+                body = self.rfile.read(length) if length else b""
+            except TimeoutError:  # the body stopped arriving: say so, and let the thread go
+                self._send(
+                    408,
+                    {"Content-Type": "application/json; charset=utf-8", "Connection": "close"},
+                    _problem("The form took too long to arrive. Send it again"),
+                )
+                self.close_connection = True
+                return
             parts = urlsplit(self.path)
             event = {
                 "version": "2.0",
@@ -136,30 +183,45 @@ def make_handler(site_dir: Path, own_services=None):
                 headers.update({"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
             self._send(response["statusCode"], headers, data)
 
+        def _find(self, path: str) -> Path | str | None:
+            """The file a path names inside the site; a str to redirect to (a folder without its "/"); or None.
+
+            Contained by resolving (".." and links followed) and checking the result is inside the site: a plain
+            prefix check let "/../site-other/secret" through when a folder site-other sits beside site.
+            """
+            relative = unquote(path).lstrip("/")
+            try:
+                target = (site_root / relative).resolve()
+                if not target.is_relative_to(site_root):
+                    return None
+                if target.is_dir():
+                    if not path.endswith("/"):
+                        return "/" + path.lstrip("/") + "/"  # one leading slash: never //another.site/
+                    target = target / "index.html"
+                elif path.endswith("/"):
+                    return None  # a file asked for as a folder (/index.html/) is not a page
+                return target if target.is_file() else None
+            except (OSError, ValueError):  # a name too long for the disk, and the like: not there
+                return None
+
         def _static(self) -> None:
             parts = urlsplit(self.path)
-            relative = unquote(parts.path).lstrip("/")
-            target = (site_dir / relative).resolve()
-            if not str(target).startswith(str(site_dir.resolve())):
-                target = site_dir / "404.html"
-            if target.is_dir():
-                if not parts.path.endswith("/"):
-                    self._send(
-                        301, {"Location": parts.path + "/" + (f"?{parts.query}" if parts.query else "")}, b""
-                    )
-                    return
-                target = target / "index.html"
-            status = 200
-            if not target.is_file():
-                target, status = site_dir / "404.html", 404
-            data = target.read_bytes()
+            found = self._find(parts.path)
+            if isinstance(found, str):
+                self._send(301, {"Location": found + (f"?{parts.query}" if parts.query else "")}, b"")
+                return
+            status, target = (200, found) if found is not None else (404, site_dir / "404.html")
+            try:
+                data = target.read_bytes()
+            except OSError:  # gone meanwhile, or no 404 page in this build
+                status, target, data = 404, Path("404.txt"), b"Not found"
             content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type in {
                 "application/javascript",
                 "application/json",
             }:
                 content_type += "; charset=utf-8"
-            cache = "no-cache" if target.suffix == ".html" else "public, max-age=300"
+            cache = "no-cache" if target.suffix == ".html" or status != 200 else "public, max-age=300"
             headers = {"Content-Type": content_type, "Cache-Control": cache, "Vary": "Accept-Encoding"}
             if compressible(content_type, data) and "gzip" in self.headers.get("Accept-Encoding", ""):
                 data = gzipped(data)
@@ -168,6 +230,16 @@ def make_handler(site_dir: Path, own_services=None):
 
         def _dispatch(self) -> None:
             try:
+                refused = _refusal(self.path)
+                if refused is not None:
+                    status, text = refused
+                    self._send(
+                        status,
+                        {"Content-Type": "application/json; charset=utf-8", "Connection": "close"},
+                        _problem(text),
+                    )
+                    self.close_connection = True
+                    return
                 path = urlsplit(self.path).path
                 # The API, and the confirmation pages, which the API fills in (as CloudFront sends them on AWS).
                 if path.startswith("/api/") or (self.command in {"GET", "HEAD"} and page_for(path)):
@@ -203,6 +275,21 @@ def serve(host: str, port: int, site_dir: Path, services=None) -> ThreadingHTTPS
     return Server((host, port), make_handler(site_dir, services))
 
 
+def purge_now_and_then(var_dir: Path, days: float, every: float = PURGE_EVERY_SECONDS) -> threading.Event:
+    """Run the purge every `every` seconds in the background until the returned event is set."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                purge(var_dir, days)
+            except OSError as exc:  # tried again next time; the kind of error only, never a file name
+                logging.getLogger("devserver").warning("purge failed kind=%s", type(exc).__name__)
+
+    threading.Thread(target=run, name="purge", daemon=True).start()
+    return stop
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -218,7 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     config = process_services().settings
     purged = purge(config.var_dir, config.local_retention_days)
     if purged:
-        print(f"Deleted after {config.local_retention_days} days: {dict(purged)}")
+        print(
+            f"Deleted after {config.local_retention_days} days (uploads never sent with a form after "
+            f"{UNFINISHED_UPLOAD_DAYS}): {dict(purged)}"
+        )
+    stop_purging = purge_now_and_then(config.var_dir, config.local_retention_days)
     waiting = send_pending(process_services())
     if waiting:
         print(f"Emails from earlier submissions: {dict(waiting)}")
@@ -230,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        stop_purging.set()
         httpd.server_close()
     return HTTPStatus.OK and 0
 

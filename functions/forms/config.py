@@ -41,6 +41,9 @@ class Settings:
     origin_secret: str = ""
     # The worker sends at most this many team emails a minute; more wait for a later try (0: no cap).
     max_team_emails_per_minute: int = 0
+    # Upload targets (POST /api/uploads) one client may ask for in a minute, as a burst too, apart from the
+    # throttle above: each can bring 20 MB to the disk (0: off; AWS throttles the route, and S3 takes the files).
+    uploads_per_minute: int = 0
 
     @property
     def allowed_origin(self) -> str:
@@ -82,6 +85,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         forms_secret_arn=env.get("FORMS_SECRET_ARN", ""),
         origin_secret_arn=env.get("ORIGIN_SECRET_ARN", ""),
         max_team_emails_per_minute=int(env.get("MAX_TEAM_EMAILS_PER_MINUTE", 0)),
+        uploads_per_minute=int(env.get("UPLOADS_PER_MINUTE", 10 if backend == "local" else 0)),
     )
 
 

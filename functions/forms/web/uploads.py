@@ -23,15 +23,48 @@ import logging
 
 from functions.forms.application.services import Services
 from functions.forms.domain import files as f
+from functions.forms.domain.facts import facts
+from functions.forms.ports import StorageError
 from functions.forms.web.multipart import parse_multipart
 from functions.forms.web.request import Request
 from functions.forms.web.responses import Response, json_response, problem
 
 log = logging.getLogger("forms")
+STORAGE_RETRY_SECONDS = 60
 
 
 def _field_problem(text: str) -> Response:
     return problem(400, text, field="files", href="#files")
+
+
+def _storage_down(step: str) -> Response:
+    """503 when the file store fails (a full disk, S3 not answering): nothing was kept, and trying again is right."""
+    log.error("upload storage failed step=%s", step)
+    return problem(
+        503,
+        "We cannot take your file just now. Try again in a few minutes, "
+        f"or call us on {facts()['phone']} if it keeps happening",
+        field="files",
+        href="#files",
+        headers={"Retry-After": str(STORAGE_RETRY_SECONDS)},
+    )
+
+
+def _too_many(request: Request, services: Services) -> Response | None:
+    """429 when this client has asked for more upload targets than UPLOADS_PER_MINUTE; None when it may go on."""
+    if not request.client:
+        return None
+    allowed, wait = services.upload_throttle.allow(request.client)
+    if allowed:
+        return None
+    log.warning("upload targets over the limit")
+    return problem(
+        429,
+        f"You have added a lot of files in a short time. Wait {wait} seconds, then add the file again",
+        field="files",
+        href="#files",
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def new_upload(request: Request, services: Services) -> Response:
@@ -59,8 +92,14 @@ def new_upload(request: Request, services: Services) -> Response:
         f.check_declared(content_type)
     except f.FileRefused as refused:
         return _field_problem(refused.text)
+    slow_down = _too_many(request, services)  # after the checks: a mistaken request costs no upload
+    if slow_down is not None:
+        return slow_down
     upload_id = f.new_upload_id()
-    target = services.uploads.target(upload_id)
+    try:
+        target = services.uploads.target(upload_id)
+    except StorageError:
+        return _storage_down("target")
     log.info("upload target made")
     return json_response(
         201,
@@ -81,7 +120,10 @@ def receive(request: Request, services: Services) -> Response:
         return _field_problem("Choose a file")
     if parts[0].too_large:
         return _field_problem(f"The selected file must be smaller than {f.MAX_BYTES // 2**20} MB")
-    refused = store.receive(upload_id, parts[0].data)
+    try:
+        refused = store.receive(upload_id, parts[0].data)
+    except StorageError:
+        return _storage_down("receive")
     if refused:
         return _field_problem(refused)
     return {"statusCode": 204, "headers": {"Cache-Control": "no-store"}, "body": ""}
