@@ -6,16 +6,18 @@ files under var/, with each submission delivered straight after it is stored.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from functools import cache
 
 from functions.forms.adapters import aws, local
 from functions.forms.application.deliver import deliver
 from functions.forms.application.services import Services
-from functions.forms.config import Settings, settings
+from functions.forms.application.team import TeamServices
+from functions.forms.config import Settings, from_env, settings
 from functions.forms.domain import file_tokens
 from functions.forms.domain.throttle import Throttle
-from functions.forms.ports import MailError
+from functions.forms.ports import MailError, StorageError
 
 
 def link_key_for(config: Settings) -> bytes:
@@ -38,8 +40,9 @@ def local_services(config: Settings | None = None) -> Services:
         uploads=local.LocalUploads(config.var_dir / "uploads", config.site_url),
         site_pages=local.LocalSitePages(config.site_dir),
         throttle=Throttle(config.throttle_per_minute, config.throttle_burst),
+        upload_throttle=Throttle(config.uploads_per_minute, config.uploads_per_minute),
         link_key=cache(lambda: link_key_for(config)),
-        metrics=local.LocalMetrics(),
+        metrics=local.LocalDailyMetrics(config.var_dir / "metrics"),  # for the team's figures (team.py)
         email_budget=_email_budget(config),
     )
 
@@ -74,6 +77,7 @@ def aws_services(config: Settings | None = None) -> Services:
         uploads=aws.S3Uploads(config.uploads_bucket),
         site_pages=aws.S3SitePages(config.site_bucket),
         throttle=Throttle(config.throttle_per_minute, config.throttle_burst),
+        upload_throttle=Throttle(config.uploads_per_minute, config.uploads_per_minute),
         link_key=cache(lambda: link_key_for(config)),
         metrics=aws.EmfMetrics(),
         email_budget=_email_budget(config),
@@ -95,3 +99,111 @@ def services() -> Services:
     """This process's services, made once."""
     config = settings()
     return local_services(config) if is_local(config) else aws_services(config)
+
+
+# The team's side (`python -m functions.team`, the worker's daily summary) ---------------------------------------
+
+FIGURES_ON_AWS = (
+    "The figures (forms shown, completion, errors per question) are on the stack's CloudWatch dashboard "
+    "(STACK-figures), and `python -m functions.team stats --stack STACK` prints them."
+)
+
+
+def _local_team(services: Services) -> TeamServices:
+    var_dir = services.settings.var_dir
+    return TeamServices(
+        services=services,
+        records=local.LocalRecords(var_dir / "submissions"),
+        dead_letters=local.LocalDeadLetters(),
+        outbox=local.LocalOutbox(var_dir / "outbox"),
+        figures=local.LocalFigures(var_dir / "metrics"),
+    )
+
+
+@cache
+def team_services() -> TeamServices:
+    """This process's services with the team's own (the worker's daily summary; the command run locally)."""
+    base = services()
+    if is_local(base.settings):
+        return _local_team(base)
+    return TeamServices(
+        services=base,
+        records=aws.S3Records(base.settings.submissions_bucket),
+        dead_letters=aws.SQSDeadLetters(base.settings.queue_url),
+        outbox=aws.NoOutbox(),
+        command="python -m functions.team {verb} --stack STACK",
+        figures_note=FIGURES_ON_AWS,  # reading them needs cloudwatch:GetMetricData on '*': the operator's
+    )
+
+
+def _signed_links_key(config: Settings) -> bytes:
+    """The file links' key on AWS: the stack's FormsSecret, read when a link is first made (a resent email)."""
+    if not config.forms_secret_arn:
+        raise StorageError("file links need the stack's FormsSecret: name the stack with --stack")
+    return link_key_for(with_secrets(config))
+
+
+def team_services_for(
+    stack: str | None = None,
+    submissions_bucket: str | None = None,
+    uploads_bucket: str | None = None,
+    queue_url: str | None = None,
+) -> TeamServices:
+    """The team's command on AWS, for a stack (its outputs, parameters and resources, read with CloudFormation) or
+    for buckets named on the command line (or in the environment with FORMS_BACKEND=aws); else locally."""
+    named = {
+        "SUBMISSIONS_BUCKET": submissions_bucket,
+        "UPLOADS_BUCKET": uploads_bucket,
+        "QUEUE_URL": queue_url,
+    }
+    env = {**os.environ, **{key: value for key, value in named.items() if value}}
+    dead_letter_url, functions, command = "", [], "python -m functions.team {verb}"
+    if stack:
+        info = aws.describe_stack(stack)
+        env.update(
+            {
+                "FORMS_BACKEND": "aws",
+                "SUBMISSIONS_BUCKET": info.outputs.get("SubmissionsBucketName", ""),
+                "UPLOADS_BUCKET": info.outputs.get("UploadsBucketName", ""),
+                "QUEUE_URL": info.outputs.get("QueueUrl", ""),
+                "TEAM_EMAIL": info.parameters.get("TeamEmail", ""),
+                "MAIL_FROM": f"KIDS SEND Mediation forms <{info.parameters.get('SenderAddress', '')}>",
+                "SITE_URL": f"https://{info.parameters.get('SiteDomain', '')}/",
+                "FORMS_SECRET_ARN": info.resources.get("FormsSecret", ""),
+            }
+        )
+        dead_letter_url = info.outputs.get("DeadLetterQueueUrl", "")
+        functions = [info.resources[n] for n in ("FormsFunction", "ViewsFunction") if info.resources.get(n)]
+        command = f"python -m functions.team {{verb}} --stack {stack}"
+    elif any(named.values()):
+        env["FORMS_BACKEND"] = "aws"
+    config = from_env(env)
+    if is_local(config):
+        return _local_team(local_services(config))
+    if not config.submissions_bucket:
+        raise StorageError("name the stack (--stack NAME) or the submissions bucket (--submissions-bucket)")
+    base = Services(
+        settings=config,
+        storage=aws.S3Storage(config.submissions_bucket),
+        queue=aws.SQSQueue(config.queue_url),
+        mailer=aws.SESMailer(),
+        uploads=aws.S3Uploads(config.uploads_bucket),
+        site_pages=aws.S3SitePages(config.site_bucket),
+        throttle=Throttle(0, 0),
+        upload_throttle=Throttle(0, 0),
+        link_key=cache(lambda: _signed_links_key(config)),
+        # Counts made on the operator's computer would never reach CloudWatch: kept in memory, not printed.
+        metrics=local.LocalMetrics(),
+        email_budget=Throttle(0, 0),
+    )
+    return TeamServices(
+        services=base,
+        records=aws.S3Records(config.submissions_bucket),
+        dead_letters=aws.SQSDeadLetters(config.queue_url, dead_letter_url),
+        outbox=aws.NoOutbox(),
+        figures=aws.CloudWatchFigures(functions) if functions else None,
+        command=command,
+        figures_note=""
+        if functions
+        else "The figures are read from the stack's functions: add --stack NAME.",
+    )

@@ -6,9 +6,10 @@ application and web layers only ever see these protocols; bootstrap.py chooses w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class StorageError(RuntimeError):
@@ -87,7 +88,59 @@ class Metrics(Protocol):
 
     def count(self, name: str, value: int = 1) -> None: ...
 
+    def count_for(self, name: str, dimensions: Mapping[str, str], value: int = 1) -> None:
+        """A count kept apart by its dimensions (Form, Field): names from our schemas only, never an answer."""
+
 
 class SitePages(Protocol):
     def read(self, page: str) -> str | None:
         """The built HTML of a page ('forms/referral-sent/'), or None when it cannot be read."""
+
+
+# The team's side (application/team.py, `python -m functions.team`) ---------------------------------------------
+
+# What may be kept beside a stored submission, as the adapters name it: the team's email sent or being sent, the
+# family's copy sent or being sent, and the team's word that a submission held as possible spam is genuine.
+MARKERS = ("sent", "claim", "copy.sent", "copy.claim", "released")
+
+
+class Records(Protocol):
+    """Every stored submission and what is kept beside it, for the team's command and the daily summary."""
+
+    def index(self) -> dict[tuple[str, str], dict[str, dt.datetime]]:
+        """{(form, submission id): {"json": when stored, "sent": when the team's email went, ...}} for every
+        stored submission (MARKERS name the other keys), in one pass over the storage."""
+
+    def put_marker(self, form: str, submission_id: str, marker: str) -> None:
+        """Keep a marker (one of MARKERS) beside the submission, as of now."""
+
+    def erase(self, form: str, submission_id: str) -> list[str]:
+        """Delete the submission and everything kept beside it; what was deleted ('record', 'sent', ...)."""
+
+
+class DeadLetters(Protocol):
+    def depth(self) -> int | None:
+        """Messages in the dead-letter queue; None where there is no such queue (locally)."""
+
+
+class Tally(NamedTuple):
+    """One day's count of one metric for one set of dimensions ({'Form': 'referral', 'Field': 'you.email'})."""
+
+    day: dt.date
+    name: str
+    dimensions: Mapping[str, str]
+    value: int
+
+
+class FiguresReader(Protocol):
+    def read(
+        self, first: dt.date, last: dt.date, wanted: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[Tally]:
+        """Each day's count (UTC days, first to last) of each metric named with its dimensions in `wanted`."""
+
+
+class Outbox(Protocol):
+    def about(self, reference: str) -> list[tuple[str, bytes]]:
+        """(name, raw email) of each email we keep that was made for this reference (its Message-ID names it: the
+        team's email, a resend, the family's copy): locally var/outbox; none on AWS, where the emails are in the
+        team's mailbox, which is not ours to read."""

@@ -156,7 +156,7 @@ def test_a_drawing_goes_through_s3_and_reaches_the_team_attached_without_its_loc
     result = stack.poll_once(lambda e: worker.handle_batch(e, services))
     assert result["batchItemFailures"] == []
     (email,) = stack.moto.raw_emails_to(stack.team_email)
-    assert email["Subject"] == f"Child's views - {reference}"
+    assert email["Subject"] == f"MEDIATOR ONLY: Child's views - {reference}"  # as the child chose
     text = email.get_body(preferencelist=("plain",)).get_content()
     assert "IMPORTANT: MEDIATOR ONLY" in text.split("ABOUT YOU")[0]
     assert "Lunch is too loud." in text and "I want a quiet place." in text

@@ -280,3 +280,74 @@ def test_attachments_keep_their_names_and_bytes_beside_both_parts():
     assert files[0].get_content() == drawing
     text, html = parts(parsed)
     assert "Files: 2" in text and "Zoë Ó Súilleabháin-Łukasz" in html
+
+
+# Subjects that sort the team's mailbox (issue 19): URGENT and LATE from the contact deadline as of the day the
+# email is built (the day it was received, for the first email), MEDIATOR ONLY from the child's choice.
+
+
+@pytest.mark.parametrize(
+    ("letter_date", "subject"),
+    [
+        ("2026-10-05", "URGENT (contact deadline in 7 days): Referral: Mediation - ABCD2345"),
+        ("2026-10-12", "URGENT (contact deadline in 14 days): Referral: Mediation - ABCD2345"),
+        ("2026-10-13", "Referral: Mediation - ABCD2345"),
+        ("2026-09-29", "URGENT (contact deadline in 1 day): Referral: Mediation - ABCD2345"),
+        ("2026-09-28", "URGENT (contact deadline today): Referral: Mediation - ABCD2345"),
+        ("2026-09-27", "LATE (contact deadline passed 1 day ago): Referral: Mediation - ABCD2345"),
+        ("2026-09-20", "LATE (contact deadline passed 8 days ago): Referral: Mediation - ABCD2345"),
+    ],
+)
+def test_the_subject_says_urgent_or_late_and_by_how_many_days(letter_date, subject):
+    answers = referral(decision__letter_date=letter_date)  # received Saturday 28 November 2026
+    message = build_message(record(answers), sender="forms@example.org", to="team@example.org")
+    assert message["Subject"] == subject
+    # A subject of 70 to 77 characters is folded whole onto the next line (CPython's rule for a value that fits on
+    # a line of its own); Python's parser then keeps the folding space, which mail programs drop.
+    assert build(answers)["Subject"].lstrip() == subject
+    assert "Zo" not in subject and "Testy" not in subject
+
+
+def test_urgency_is_as_of_the_day_the_email_is_built():
+    import datetime as dt  # (this file's imports are above: these tests are appended)
+
+    answers = referral(decision__letter_date="2026-10-20")  # contact by Sunday 20 December 2026
+    first = build_message(record(answers), sender="forms@example.org", to="team@example.org")
+    assert first["Subject"] == "Referral: Mediation - ABCD2345"  # received 28 November: 22 days left
+    again = build_message(
+        record(answers), sender="forms@example.org", to="team@example.org", today=dt.date(2026, 12, 22)
+    )
+    assert again["Subject"] == "LATE (contact deadline passed 2 days ago): Referral: Mediation - ABCD2345"
+
+
+def test_a_suspected_spam_keeps_possible_spam_first():
+    spam = {**record(referral(decision__letter_date="2026-10-05")), "suspected_spam": True}
+    message = build_message(spam, sender="forms@example.org", to="team@example.org")
+    assert (
+        message["Subject"]
+        == "POSSIBLE SPAM: URGENT (contact deadline in 7 days): Referral: Mediation - ABCD2345"
+    )
+
+
+def views_record(share_with):
+    answers = {
+        "submission_id": "00000000-0000-4000-8000-000000000002",
+        "about": {"name": "Sunny Testchild", "age": 9, "filled_in_by": "me"},
+        "views": {"hard": "Noisy lunch"},
+        "share_with": share_with,
+        "agree_to_send": True,
+    }
+    return {**record(answers), "form": "child-views"}
+
+
+def test_a_childs_views_for_the_mediator_only_say_so_in_the_subject_and_the_body():
+    message = build_message(views_record("mediator_only"), sender="forms@example.org", to="team@example.org")
+    assert message["Subject"] == "MEDIATOR ONLY: Child's views - ABCD2345"
+    text = message.get_body(("plain",)).get_content()
+    assert "IMPORTANT: MEDIATOR ONLY: they chose that only the mediator sees this." in text
+    everyone = build_message(
+        views_record("everyone_at_the_meeting"), sender="forms@example.org", to="team@example.org"
+    )
+    assert everyone["Subject"] == "Child's views - ABCD2345"
+    assert "MEDIATOR ONLY" not in everyone.get_body(("plain",)).get_content()
+    assert "Sunny" not in message["Subject"]

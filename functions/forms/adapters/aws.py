@@ -17,14 +17,16 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
 from functions.forms.domain import files as f
 from functions.forms.domain.files import POST_EXPIRES_SECONDS, incoming_key
-from functions.forms.ports import MailError, StorageError
+from functions.forms.ports import MARKERS, MailError, StorageError, Tally
 
 log = logging.getLogger("forms")
 STALE_CLAIM_SECONDS = 300
@@ -45,7 +47,8 @@ def _errors() -> tuple[type[BaseException], ...]:
 
 
 def _code(exc: BaseException) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__))
+    # A timeout or a dropped connection carries response=None: its kind is the code then.
+    return str((getattr(exc, "response", None) or {}).get("Error", {}).get("Code", type(exc).__name__))
 
 
 class S3Storage:
@@ -169,13 +172,34 @@ class S3Storage:
         return self._exists(self._key(form, submission_id, self._marker("sent", kind))) is not None
 
     def pending(self) -> Iterator[tuple[str, str]]:
-        paginator = self.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix="submissions/"):
-            for item in page.get("Contents", []):
-                _, form, name = item["Key"].split("/", 2)
-                submission_id = name.removesuffix(".json")
-                if not self.is_sent(form, submission_id):
-                    yield form, submission_id
+        """Stored submissions whose team email has not gone, oldest first.
+
+        Found from two listings (1,000 keys a request): the team's "sent" markers, then the records, and their
+        difference. No GET or HEAD per record: a sweep that asked about each one ran out of Lambda time above a
+        few thousand kept submissions and sent nothing. The markers are listed first, so that a record stored
+        meanwhile is included, and one sent meanwhile is only tried (its claim then finds it sent).
+        """
+        sent = {(form, sid) for form, sid, what, _ in self._listed("delivery/") if what == "sent"}
+        found = [
+            (modified, form, sid)
+            for form, sid, what, modified in self._listed("submissions/")
+            if what == "json" and (form, sid) not in sent
+        ]
+        for _, form, submission_id in sorted(found):
+            yield form, submission_id
+
+    def _listed(self, prefix: str) -> Iterator[tuple[str, str, str, dt.datetime]]:
+        """(form, submission id, what, LastModified) of each object under prefix ('delivery/referral/<id>.sent'
+        is what 'sent'; 'copy.sent' is the family's copy, 'claim' a send under way), 1,000 keys a request."""
+        try:
+            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    _, form, name = [*item["Key"].split("/", 2), "", ""][:3]
+                    submission_id, _, what = name.partition(".")
+                    if form and submission_id and "/" not in name:
+                        yield form, submission_id, what, item["LastModified"]
+        except _errors() as exc:
+            raise StorageError(f"S3 list failed: {_code(exc)}") from exc
 
 
 class SQSQueue:
@@ -238,7 +262,10 @@ class S3Uploads:
         return self._s3 or client("s3")
 
     def _fail(self, what: str, exc: BaseException) -> StorageError:
-        return StorageError(f"S3 {what} failed: {_code(exc)}")
+        # A timeout or a lost connection (ReadTimeoutError, ConnectTimeoutError...) carries `response = None`, not
+        # an error dict: named by its kind, so that it too is a StorageError (503, try again) and not a crash (500).
+        code = _code(exc) if isinstance(getattr(exc, "response", None), dict) else type(exc).__name__
+        return StorageError(f"S3 {what} failed: {code}")
 
     def target(self, upload_id: str) -> dict[str, Any]:
         post = self.s3.generate_presigned_post(
@@ -365,3 +392,212 @@ class EmfMetrics:
         }
         # print, not logging: Lambda's log prefix would stop CloudWatch reading the line as a metric.
         print(json.dumps(line, separators=(",", ":")), flush=True)
+
+    def count_for(self, name: str, dimensions: Mapping[str, str], value: int = 1) -> None:
+        """A count with dimensions of its own beside FunctionName (Form, Field): the team's figures."""
+        names = sorted(dimensions)
+        line: dict[str, Any] = {
+            "_aws": {
+                "Timestamp": int(time.time() * 1000),
+                "CloudWatchMetrics": [
+                    {
+                        "Namespace": self.NAMESPACE,
+                        "Dimensions": [["FunctionName", *names]],
+                        "Metrics": [{"Name": name, "Unit": "Count"}],
+                    }
+                ],
+            },
+            "FunctionName": self.function_name,
+            **{key: str(dimensions[key]) for key in names},
+            name: value,
+        }
+        print(json.dumps(line, separators=(",", ":")), flush=True)
+
+
+# The team's side (`python -m functions.team`, application/team.py) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """A stack's outputs, parameters and resources ({logical id: physical id}), read with CloudFormation."""
+
+    outputs: dict[str, str]
+    parameters: dict[str, str]
+    resources: dict[str, str]
+
+
+def describe_stack(name: str) -> StackInfo:
+    """Read a deployed stack of template.yaml (cloudformation:DescribeStacks and ListStackResources)."""
+    cfn = client("cloudformation")
+    try:
+        (stack,) = cfn.describe_stacks(StackName=name)["Stacks"]
+        resources = {
+            item["LogicalResourceId"]: item.get("PhysicalResourceId", "")
+            for page in cfn.get_paginator("list_stack_resources").paginate(StackName=name)
+            for item in page["StackResourceSummaries"]
+        }
+    except _errors() as exc:
+        raise StorageError(f"the stack could not be read: {_code(exc)}") from exc
+    return StackInfo(
+        outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+        parameters={p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])},
+        resources=resources,
+    )
+
+
+class S3Records:
+    """Every submission in the submissions bucket, with the times of its markers under delivery/ (named as
+    S3Storage names them); the team's 'released' marker; erasure."""
+
+    def __init__(self, bucket: str, s3: Any = None):
+        self.bucket = bucket
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        return self._s3 or client("s3")
+
+    def _listed(self, prefix: str) -> Iterator[tuple[str, str, str, dt.datetime]]:
+        """(form, submission id, what, LastModified) of each object under prefix."""
+        try:
+            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    parts = item["Key"].split("/")
+                    if len(parts) == 3:
+                        submission_id, _, what = parts[2].partition(".")
+                        yield parts[1], submission_id, what, item["LastModified"]
+        except _errors() as exc:
+            raise StorageError(f"S3 list failed: {_code(exc)}") from exc
+
+    def index(self) -> dict[tuple[str, str], dict[str, dt.datetime]]:
+        found = {
+            (form, sid): {"json": modified}
+            for form, sid, what, modified in self._listed("submissions/")
+            if what == "json"
+        }
+        for form, sid, what, modified in self._listed("delivery/"):
+            if (form, sid) in found and what in MARKERS:
+                found[(form, sid)][what] = modified
+        return found
+
+    @staticmethod
+    def _key(form: str, submission_id: str, what: str) -> str:
+        if what not in {"json", *MARKERS} or "/" in form:
+            raise ValueError("not a record or marker")
+        folder = "submissions" if what == "json" else "delivery"
+        return f"{folder}/{form}/{uuid.UUID(submission_id)}.{what}"
+
+    def put_marker(self, form: str, submission_id: str, marker: str) -> None:
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=self._key(form, submission_id, marker), Body=b"")
+        except _errors() as exc:
+            raise StorageError(f"S3 marker put failed: {_code(exc)}") from exc
+
+    def erase(self, form: str, submission_id: str) -> list[str]:
+        """The record first (then the sweep no longer sees it as waiting), then each marker beside it."""
+        record = self._key(form, submission_id, "json")
+        markers = [what for _, _, what, _ in self._listed(f"delivery/{form}/{uuid.UUID(submission_id)}.")]
+        deleted = []
+        try:
+            try:
+                self.s3.head_object(Bucket=self.bucket, Key=record)
+                self.s3.delete_object(Bucket=self.bucket, Key=record)
+                deleted.append("record")
+            except _errors() as exc:
+                if _code(exc) not in {"404", "NoSuchKey", "NotFound"}:
+                    raise
+            for what in markers:
+                if what in MARKERS:
+                    self.s3.delete_object(Bucket=self.bucket, Key=self._key(form, submission_id, what))
+                    deleted.append(what)
+        except _errors() as exc:
+            raise StorageError(f"S3 delete failed: {_code(exc)}") from exc
+        return deleted
+
+
+class SQSDeadLetters:
+    """The dead-letter queue's depth: its URL given (the stack's DeadLetterQueueUrl), or found from the
+    submission queue's redrive policy (same account and region, so the same address but for the name)."""
+
+    def __init__(self, queue_url: str, dead_letter_url: str = "", sqs: Any = None):
+        self.queue_url = queue_url
+        self.dead_letter_url = dead_letter_url
+        self._sqs = sqs
+
+    def depth(self) -> int | None:
+        sqs = self._sqs or client("sqs")
+        try:
+            url = self.dead_letter_url
+            if not url and self.queue_url:
+                got = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["RedrivePolicy"])
+                policy = got.get("Attributes", {}).get("RedrivePolicy")
+                if policy:
+                    name = str(json.loads(policy)["deadLetterTargetArn"]).rsplit(":", 1)[-1]
+                    url = self.queue_url.rsplit("/", 1)[0] + "/" + name
+            if not url:
+                return None
+            got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+            return int(got["Attributes"]["ApproximateNumberOfMessages"])
+        except _errors() as exc:
+            raise StorageError(f"SQS attributes failed: {_code(exc)}") from exc
+
+
+class CloudWatchFigures:
+    """The forms' counts read back from CloudWatch (GetMetricData), summed over the functions that publish them
+    (each EMF line carries its FunctionName: the forms and views functions)."""
+
+    MOST_QUERIES = 500  # GetMetricData's limit per request
+
+    def __init__(self, function_names: Sequence[str], cloudwatch: Any = None):
+        self.function_names = list(function_names)
+        self._cloudwatch = cloudwatch
+
+    def read(
+        self, first: dt.date, last: dt.date, wanted: Sequence[tuple[str, Mapping[str, str]]]
+    ) -> list[Tally]:
+        queries: list[dict[str, Any]] = []
+        asked: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+        for number, (name, dimensions) in enumerate(wanted):
+            pairs = tuple(sorted(dimensions.items()))
+            for which, function in enumerate(self.function_names):
+                query_id = f"q{number}_{which}"
+                asked[query_id] = (name, pairs)
+                metric = {
+                    "Namespace": EmfMetrics.NAMESPACE,
+                    "MetricName": name,
+                    "Dimensions": [{"Name": "FunctionName", "Value": function}]
+                    + [{"Name": k, "Value": v} for k, v in pairs],
+                }
+                queries.append(
+                    {"Id": query_id, "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
+                )
+        start = dt.datetime.combine(first, dt.time(), dt.UTC)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+        totals: Counter[tuple[dt.date, str, tuple[tuple[str, str], ...]]] = Counter()
+        cloudwatch = self._cloudwatch or client("cloudwatch")
+        try:
+            for at in range(0, len(queries), self.MOST_QUERIES):
+                kwargs: dict[str, Any] = {
+                    "MetricDataQueries": queries[at : at + self.MOST_QUERIES],
+                    "StartTime": start,
+                    "EndTime": end,
+                }
+                while True:
+                    answer = cloudwatch.get_metric_data(**kwargs)
+                    for result in answer.get("MetricDataResults", []):
+                        name, pairs = asked[result["Id"]]
+                        for stamp, value in zip(result["Timestamps"], result["Values"], strict=False):
+                            totals[(stamp.astimezone(dt.UTC).date(), name, pairs)] += int(value)
+                    if not answer.get("NextToken"):
+                        break
+                    kwargs["NextToken"] = answer["NextToken"]
+        except _errors() as exc:
+            raise StorageError(f"CloudWatch read failed: {_code(exc)}") from exc
+        return [Tally(day, name, dict(pairs), value) for (day, name, pairs), value in sorted(totals.items())]
+
+
+class NoOutbox:
+    """On AWS the emails are in the team's mailbox (and the family's), which the code cannot read."""
+
+    def about(self, reference: str) -> list[tuple[str, bytes]]:
+        return []

@@ -8,7 +8,7 @@ from typing import Any
 
 from functions.forms.application.services import Services
 from functions.forms.application.uploads import email_files
-from functions.forms.domain.message import build_family_copy, build_message
+from functions.forms.domain.message import build_family_copy, build_message, family_copy_address
 from functions.forms.domain.schemas import get_form
 from functions.forms.ports import EmailsDeferred, MailError, StorageError
 
@@ -106,3 +106,26 @@ def send_pending(services: Services) -> Counter[str]:
         except (MailError, StorageError, OSError):
             results["failed"] += 1
     return results
+
+
+def release(services: Services, form: str, submission_id: str, record: dict[str, Any]) -> str:
+    """A submission held as possible spam that the team found genuine: its team email if it has not gone yet,
+    then the family's copy if they asked for one. 'copy-sent', 'copy-was-sent' or 'no-copy' (none asked for).
+
+    The caller has recorded the release first ('released' marker): a copy that fails is sent by the next release
+    (its own claim and marker keep it to one). Raises MailError when the mail service fails.
+    """
+    genuine = {**record, "suspected_spam": False}
+    if family_copy_address(genuine) is None:
+        if not services.storage.is_sent(form, submission_id):
+            _deliver_team(services, form, submission_id, genuine)
+        return "no-copy"
+    if services.storage.is_sent(form, submission_id, kind="copy"):
+        return "copy-was-sent"
+    if not services.storage.is_sent(form, submission_id):
+        _deliver_team(services, form, submission_id, genuine)  # the copy only ever follows the team's email
+    if services.storage.is_sent(form, submission_id):
+        _deliver_copy(services, form, submission_id, genuine)
+    if not services.storage.is_sent(form, submission_id, kind="copy"):
+        raise MailError("the family's copy is being sent by another delivery, or waits for the team's email")
+    return "copy-sent"

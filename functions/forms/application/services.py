@@ -19,6 +19,8 @@ class Services:
     uploads: UploadStore
     site_pages: SitePages
     throttle: Throttle
+    # Upload targets each client may ask for a minute (settings.uploads_per_minute; off when 0)
+    upload_throttle: Throttle
     # The key that signs file links in the team's email (derived from FORMS_SECRET, or a local key file).
     link_key: Callable[[], bytes]
     metrics: Metrics

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.forms.application.services import Services
+from functions.forms.application.team import count_errors, count_sent
 from functions.forms.application.uploads import check_files
 from functions.forms.domain import tokens
 from functions.forms.domain.answers import Parsed
@@ -43,6 +44,7 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
     if get_form(form).settings.files_field:  # each file's real size and type, before storing
         errors = check_files(get_form(form), parsed, services, errors)
     if errors:
+        count_errors(services, form, errors)
         return Outcome(errors=tuple(errors))
     answers = parsed.answers
     record = {
@@ -59,6 +61,7 @@ def submit(form: str, parsed: Parsed, services: Services, now: dt.datetime | Non
     ):
         record["suspected_spam"] = True  # emailed to the team as POSSIBLE SPAM; no family copy (see deliver)
     stored, created = services.storage.put_new(form, answers["submission_id"], record)
+    count_sent(services, form, created)
     # A record stored just now has not been emailed, so only a repeat asks whether it was (on AWS that question
     # is an S3 request). Queueing one that was sent after all does no harm: deliver claims it first and stops.
     if created or not services.storage.is_sent(form, stored["submission_id"]):

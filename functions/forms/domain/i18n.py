@@ -41,6 +41,34 @@ ENGLISH: dict[str, str] = {
     "yes": "Yes",
     "not_sent_connection": "Your answers have not been sent. They are saved on this device. "
     "Check your connection and try again.",
+    # The forms' scripts after a send, and the views form's own script (docs/javascripts/views.js)
+    "sent_title": "You have sent this request",
+    "sent_reference": "Your reference number is",
+    "sent_again": "You do not need to send it again. If you change your answers and send them, we will get them as a new request.",
+    "sent_fresh": "The form below is empty. Fill it in only to ask for help again.",
+    "sent_next": "What happens next",
+    "new_request": "Start a new request",
+    "back": "Back",
+    "next": "Next",
+    "show_all": "Show all the questions on one page",
+    "question_of": "Question {n} of {total}",
+    "remove": "Remove",
+    "file_added": "is added.",
+    "file_again": "Choose this file again:",
+    "files_again": "Choose these files again:",
+    "files_not_kept": "Your answers are kept on this device, but files cannot be.",
+    "file_sending": "Sending {name}…",
+    "file_type": "The selected file must be a ",
+    "file_failed": "The file could not be sent. Try again",
+    "file_connection": "The file could not be sent. Check your connection and try again",
+    "file_not_added": "{name} was not added. {problem}",
+    "files_busy": "Wait until your files have finished sending",
+    "files_max": "Choose up to {max} files",
+    "views_sent_title": "You have sent your views",
+    "views_sent_again": "You do not need to send them again. If you change your answers and send them, we will get them as new views.",
+    "views_sent_fresh": "The form below is empty. Fill it in only to tell us something new.",
+    "views_new": "Start again",
+    "views_not_sent": "Your views have not been sent yet. Check your connection and try again.",
     # The API
     "not_sent_storage": "Your answers have not been sent. Try again in a few minutes, or call us on {phone}",
     # The family's confirmation email (message.build_family_copy)
@@ -89,6 +117,37 @@ def long_date(day: Any, lang: str = DEFAULT) -> str:
     )
 
 
+SCRIPT_AFTER_SEND = (
+    "sent_title",
+    "sent_reference",
+    "sent_again",
+    "sent_fresh",
+    "sent_next",
+    "new_request",
+    "back",
+    "next",
+    "show_all",
+    "question_of",
+    "remove",
+    "file_added",
+    "file_again",
+    "files_again",
+    "files_not_kept",
+    "file_sending",
+    "file_type",
+    "file_failed",
+    "file_connection",
+    "file_not_added",
+    "files_busy",
+    "files_max",
+    "views_sent_title",
+    "views_sent_again",
+    "views_sent_fresh",
+    "views_new",
+    "views_not_sent",
+)
+
+
 def script_texts(lang: str) -> dict[str, str]:
     """The words the forms script draws, for a form page in this language."""
     keys = (
@@ -101,5 +160,6 @@ def script_texts(lang: str) -> dict[str, str]:
         "not_sent_connection",
         "error_prefix",
         "optional",
+        *SCRIPT_AFTER_SEND,
     )
     return {key: text(key, lang) for key in keys}

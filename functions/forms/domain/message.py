@@ -162,6 +162,54 @@ def subject_for(form: Form, answers: dict[str, Any], reference: str) -> str:
     return f"{title} - {reference}"
 
 
+def contact_deadline_for(form: Form, answers: dict[str, Any]) -> dt.date | None:
+    """The date to contact us by (from the decision letter's date), or None when the form or answer has none."""
+    path = form.settings.deadline_field
+    letter = _get(answers, path) if path else None
+    if not isinstance(letter, str) or not letter:
+        return None
+    from functions.forms.domain import deadlines  # only forms with a deadline need the calendar
+
+    try:
+        return deadlines.contact_deadline(dt.date.fromisoformat(letter))
+    except (ValueError, deadlines.DeadlineError):
+        return None
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def subject_flags(form: Form, answers: dict[str, Any], today: dt.date) -> list[str]:
+    """The words a subject starts with, so that the team's mailbox sorts itself: URGENT or LATE (the contact
+    deadline as of `today`), and the tag of an answer's x-email-alert ('MEDIATOR ONLY'). Never an answer."""
+    from functions.forms.domain.facts import facts
+
+    flags = []
+    contact_by = contact_deadline_for(form, answers)
+    if contact_by is not None:
+        days_left = (contact_by - today).days
+        if days_left < 0:
+            flags.append(f"LATE (contact deadline passed {_days(-days_left)} ago)")
+        elif days_left == 0:
+            flags.append("URGENT (contact deadline today)")
+        elif days_left <= int(facts()["urgent_within_days"]):
+            flags.append(f"URGENT (contact deadline in {_days(days_left)})")
+    for path in form.settings.email_top_fields:
+        value = _get(answers, path)
+        alert = (
+            form.by_path()[path].schema.get("x-email-alert", {}).get(value)
+            if isinstance(value, str)
+            else None
+        )
+        # The schema's alert starts with its tag in capitals ("MEDIATOR ONLY: they chose..."): the tag alone goes
+        # in the subject, the whole alert stays at the top of the body.
+        tag = alert.split(":", 1)[0].strip() if isinstance(alert, str) and ":" in alert else ""
+        if tag and tag.isupper():
+            flags.append(tag)
+    return flags
+
+
 def _reply_to(form: Form, answers: dict[str, Any]) -> Address | None:
     path = form.settings.reply_to_field
     return _address(_get(answers, path) if path else None)
@@ -266,6 +314,8 @@ def build_message(
     notes, urgent = deadline_lines(form, answers, today)
     notes = [*language_lines(record), *top_lines(form, answers), *notes, *extra_lines]
     subject = subject_for(form, answers, reference)
+    for flag in reversed(subject_flags(form, answers, today)):
+        subject = f"{flag}: {subject}"
     if record.get("suspected_spam"):  # every stored submission reaches a person, marked for what it may be
         notes.insert(0, SPAM_NOTE)
         subject = f"POSSIBLE SPAM: {subject}"

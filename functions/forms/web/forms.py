@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from functions.forms.application.services import Services
 from functions.forms.application.submit import submit
+from functions.forms.application.team import count_checked, count_errors, count_shown
 from functions.forms.application.uploads import check_files
 from functions.forms.domain import i18n, languages, tokens
 from functions.forms.domain.answers import Parsed
@@ -26,6 +27,7 @@ log = logging.getLogger("forms")
 
 def issue_token(request: Request, services: Services) -> Response:
     """GET /api/token: the signed moment the form was shown (domain/tokens.py)."""
+    count_shown(services, request.headers.get("referer", ""))
     return json_response(200, {"token": tokens.issue(services.settings.forms_secret)})
 
 
@@ -141,8 +143,10 @@ def post_form(request: Request, services: Services) -> Response:
     if request.query.get("check") == "1":
         # The check-your-answers step asks whether the answers are complete before showing them back.
         errors = validate(form.name, parsed.answers, lang=lang)
+        count_errors(services, form.name, errors)
         if errors:
             return json_response(400, {"title": problem_title, "errors": [e.as_dict() for e in errors]})
+        count_checked(services, form.name)
         return json_response(200, {"ok": True})
     try:
         outcome = submit(form.name, parsed, services)
