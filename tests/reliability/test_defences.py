@@ -38,7 +38,7 @@ from tests.reliability.helpers import (
     stored,
     valid,
 )
-from tests.unit.test_http import form_body
+from tests.unit.web.test_http import form_body
 
 
 @pytest.fixture

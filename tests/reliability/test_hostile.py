@@ -34,7 +34,7 @@ from tests.reliability.helpers import (
     valid,
 )
 from tests.unit.factories import TEAM_EMAIL_HEADERS
-from tests.unit.test_http import form_body
+from tests.unit.web.test_http import form_body
 
 CATALOGUE = json.loads((Path(__file__).parent / "hostile_inputs.json").read_text(encoding="utf-8"))
 NEST = "\u0000NEST\u0000"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.helpers import HEAVY, record
-from tests.unit.test_files_memory import CMYK, RGB_420, flat_jpeg, flat_png, grid_heic
+from tests.unit.domain.test_files_memory import CMYK, RGB_420, flat_jpeg, flat_png, grid_heic
 
 PEAK_BUDGET_MB = 600
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,8 +23,8 @@ from functions.forms.domain import tokens as spam
 from functions.forms.ports import MailError, StorageError
 from functions.forms.web.app import handle
 from tests.reliability.helpers import ROUTES, SECRET, event, make_services, outbox, post, record
+from tests.unit.application.test_uploads import multipart, png
 from tests.unit.factories import REFERRAL, referral
-from tests.unit.test_uploads import multipart, png
 
 TAG = "q7Zx"
 

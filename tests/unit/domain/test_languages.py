@@ -11,7 +11,7 @@ from functions.forms.domain.languages import DEFAULT, LANGUAGES, RTL
 from hooks import i18n as i18n_hook
 from hooks import theme as theme_hook
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _mkdocs_languages() -> list[dict]:

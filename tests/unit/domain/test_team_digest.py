@@ -13,8 +13,8 @@ from functions.forms.adapters.local import metric_key
 from functions.forms.application import team as t
 from functions.forms.domain import digest as d
 from functions.forms.domain.files import EMAIL_ATTACH_BYTES
+from tests.unit.application.test_team import NOW, letter_for, make_team, outbox, run, store, views, with_files
 from tests.unit.factories import referral
-from tests.unit.test_team import NOW, letter_for, make_team, outbox, run, store, views, with_files
 
 MB = 2**20
 

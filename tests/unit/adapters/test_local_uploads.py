@@ -21,7 +21,7 @@ from functions.forms.bootstrap import local_services
 from functions.forms.config import from_env
 from functions.forms.ports import StorageError
 from functions.forms.web.app import handle
-from tests.unit.test_uploads import multipart, png
+from tests.unit.application.test_uploads import multipart, png
 
 SITE = "http://127.0.0.1:8000/"
 

@@ -118,7 +118,7 @@ def test_dates_are_written_in_the_pages_language(tmp_path, lang, words):
 def test_without_javascript_the_thanks_are_in_the_words_for_the_readers_age(tmp_path, age, young):
     """The views form's 303 says words=young from the young person's age (data/facts.yml); the page keeps only the
     wording for that reader, as its script would."""
-    from tests.unit.test_uploads import event, multipart
+    from tests.unit.application.test_uploads import event, multipart
 
     site = tmp_path / "site" / "forms" / "child-views-sent"
     site.mkdir(parents=True)

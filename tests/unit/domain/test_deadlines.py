@@ -3,7 +3,7 @@
 The same vectors run through docs/javascripts/deadlines.js in tests/browser/test_deadlines_page.py.
 
 To extend the bank holiday table (data/bank-holidays.json) with the `holidays` package:
-    .venv/bin/python tests/unit/test_deadlines.py --write 2018 2032
+    .venv/bin/python tests/unit/domain/test_deadlines.py --write 2018 2032
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:  # so the --write command works when run as a script
     sys.path.insert(0, str(ROOT))
 
@@ -240,7 +240,7 @@ def test_table_covers_next_year():
     "We cannot work out this date yet"."""
     table = json.loads(TABLE_FILE.read_text(encoding="utf-8"))
     assert table["covers"]["to"] >= dt.date.today().year + 1, (
-        "data/bank-holidays.json needs more years: run .venv/bin/python tests/unit/test_deadlines.py "
+        "data/bank-holidays.json needs more years: run .venv/bin/python tests/unit/domain/test_deadlines.py "
         "--write FROM TO"
     )
 

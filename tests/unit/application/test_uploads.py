@@ -25,7 +25,7 @@ from functions.forms.domain import files
 from functions.forms.domain.reference import PATTERN
 from functions.forms.domain.schemas import get_form
 from functions.forms.web.app import handle
-from tests.unit.test_files import heic_with_gps, m4a_with_tags, mp3_frames
+from tests.unit.domain.test_files import heic_with_gps, m4a_with_tags, mp3_frames
 
 # What checks and cleans children's files; only the forms function bundles them on AWS.
 CLEANING_LIBRARIES = ("PIL", "pillow_heif", "pypdf", "mutagen")

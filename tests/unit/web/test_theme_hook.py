@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-spec = importlib.util.spec_from_file_location("theme_hook", Path(__file__).parents[2] / "hooks" / "theme.py")
+spec = importlib.util.spec_from_file_location("theme_hook", Path(__file__).parents[3] / "hooks" / "theme.py")
 theme = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(theme)
 
@@ -35,7 +35,7 @@ def test_minify_drops_comments_and_indentation_but_keeps_line_breaks():
 def test_no_script_of_ours_has_a_comment_opener_inside_a_string():
     import re
 
-    for path in (Path(__file__).parents[2] / "docs" / "javascripts").glob("*.js"):
+    for path in (Path(__file__).parents[3] / "docs" / "javascripts").glob("*.js"):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             code = re.sub(r"/\*.*?\*/", "", line)
             assert not re.search(r"[\"'`][^\"'`]*/\*", code), f"{path.name}:{number}"

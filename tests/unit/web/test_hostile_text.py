@@ -22,8 +22,8 @@ from functions.forms.config import from_env
 from functions.forms.domain.schemas import get_form
 from functions.forms.web.app import handle
 from functions.forms.web.parse import clean_text
+from tests.unit.application.test_uploads import multipart
 from tests.unit.factories import referral
-from tests.unit.test_uploads import multipart
 
 TEAM = "SEND Mediation team <team@send-mediation.localhost>"
 FORM_POST = "application/x-www-form-urlencoded"

@@ -7,7 +7,7 @@ import re
 
 from functions.forms.domain import files
 from functions.forms.web.app import handle
-from tests.unit.test_uploads import event, multipart, png
+from tests.unit.application.test_uploads import event, multipart, png
 
 FIELDS = [("views.hard", "Maths is hard"), ("about.age", "9"), ("website", "")]
 

@@ -27,7 +27,7 @@ from functions.forms.web.page import FORM_END, FORM_START, form_page_with_errors
 from functions.forms.web.render import render_form
 from tests.unit.factories import referral
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 EVIL = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert("  # then the quote, as &#34; or &quot;
 

@@ -19,7 +19,7 @@ from functions.forms.domain.files import clean_key
 from functions.forms.ports import StorageError
 from functions.forms.web import file_links
 from functions.forms.web.app import handle
-from tests.unit.test_files import wav
+from tests.unit.domain.test_files import wav
 
 DAY = 86400
 

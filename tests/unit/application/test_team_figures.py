@@ -15,8 +15,8 @@ from functions.forms.adapters.aws import EmfMetrics
 from functions.forms.adapters.local import LocalDailyMetrics, LocalFigures
 from functions.forms.application import team as t
 from functions.forms.web.app import handle
+from tests.unit.application.test_team import make_team, run
 from tests.unit.factories import referral
-from tests.unit.test_team import make_team, run
 
 SITE = "http://127.0.0.1:8000/"
 TODAY = dt.datetime.now(dt.UTC).date()

@@ -16,7 +16,7 @@ from functions.forms.config import from_env
 from functions.forms.domain import file_tokens
 from functions.forms.web.app import handle
 from tests.unit.factories import referral
-from tests.unit.test_http import event, outbox
+from tests.unit.web.test_http import event, outbox
 
 
 def services_with(tmp_path: Path, **env: str):

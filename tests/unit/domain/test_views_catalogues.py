@@ -16,7 +16,7 @@ from functions.forms.domain.facts import facts
 from functions.forms.domain.schemas import get_form
 
 LANGS = ["pl", "ur", "ar"]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs"
 PAGES = ["forms/child-views", "forms/child-views-sent", "easy-read/your-views"]
 
