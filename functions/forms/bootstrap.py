@@ -132,7 +132,10 @@ def team_services() -> TeamServices:
         dead_letters=aws.SQSDeadLetters(base.settings.queue_url),
         outbox=aws.NoOutbox(),
         command="python -m functions.team {verb} --stack STACK",
-        figures_note=FIGURES_ON_AWS,  # reading them needs cloudwatch:GetMetricData on '*': the operator's
+        figures=aws.CloudWatchFigures(base.settings.figures_functions)
+        if base.settings.figures_functions
+        else None,
+        figures_note=FIGURES_ON_AWS,
     )
 
 

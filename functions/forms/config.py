@@ -41,6 +41,8 @@ class Settings:
     origin_secret: str = ""
     # The worker sends at most this many team emails a minute; more wait for a later try (0: no cap).
     max_team_emails_per_minute: int = 0
+    # AWS: the functions whose metrics make the figures (the worker's Monday summary reads them back)
+    figures_functions: tuple[str, ...] = ()
     # Upload targets (POST /api/uploads) one client may ask for in a minute, as a burst too, apart from the
     # throttle above: each can bring 20 MB to the disk (0: off; AWS throttles the route, and S3 takes the files).
     uploads_per_minute: int = 0
@@ -85,6 +87,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         forms_secret_arn=env.get("FORMS_SECRET_ARN", ""),
         origin_secret_arn=env.get("ORIGIN_SECRET_ARN", ""),
         max_team_emails_per_minute=int(env.get("MAX_TEAM_EMAILS_PER_MINUTE", 0)),
+        figures_functions=tuple(n for n in env.get("FIGURES_FUNCTIONS", "").split(",") if n),
         uploads_per_minute=int(env.get("UPLOADS_PER_MINUTE", 10 if backend == "local" else 0)),
     )
 

@@ -304,3 +304,39 @@ def test_the_schedule_and_the_dead_letter_permission_are_in_the_template(templat
     metrics = json.dumps(body)
     for metric in (t.SHOWN, t.CHECKED, t.SENT, t.FIELD_ERRORS):
         assert metric in metrics
+
+
+def test_the_workers_monday_summary_reads_the_figures_from_cloudwatch(stack, worker_on, monkeypatch):
+    """On AWS the worker itself reads the metrics back (FIGURES_FUNCTIONS, cloudwatch:GetMetricData)."""
+    from functions.forms import bootstrap
+
+    monkeypatch.setenv("FIGURES_FUNCTIONS", "forms-fn,views-fn")
+    for cached in (bootstrap.services, bootstrap.team_services):
+        cached.cache_clear()
+    from functions.forms import config
+
+    config.settings.cache_clear()
+    day = dt.datetime.now(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0) - dt.timedelta(days=1)
+    cloudwatch = stack.moto.client("cloudwatch")
+    for metric, value in (("FormsShown", 10), ("CheckReached", 6), ("FormsSent", 5)):
+        cloudwatch.put_metric_data(
+            Namespace="SendMediation/Forms",
+            MetricData=[
+                {
+                    "MetricName": metric,
+                    "Dimensions": [
+                        {"Name": "FunctionName", "Value": "forms-fn"},
+                        {"Name": "Form", "Value": "referral"},
+                    ],
+                    "Value": value,
+                    "Timestamp": day,
+                }
+            ],
+        )
+    from functions.forms.application.team import send_digest
+
+    # The worker's own team services (as the scheduled event builds them); the week's part, as on a Monday.
+    send_digest(bootstrap.team_services(), dt.datetime.now(dt.UTC), weekly=True)
+    summary = stack.moto.raw_emails_to(stack.team_email)[-1]
+    body = summary.get_body(("plain",)).get_content()
+    assert "Completion (sent / shown): 50%" in body, body[-1500:]
