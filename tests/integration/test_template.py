@@ -180,7 +180,11 @@ def test_no_policy_grants_wildcard_actions_or_resources(template: dict[str, Any]
             assert "*" not in action, f"{role}: {action}"
         assert "NotAction" not in statement and "NotResource" not in statement
         for resource in _as_list(statement["Resource"]):
-            if resource == "*" and set(actions) <= NO_RESOURCE_LEVEL and role in {"OperatorPolicy", "WorkerRole"}:
+            if (
+                resource == "*"
+                and set(actions) <= NO_RESOURCE_LEVEL
+                and role in {"OperatorPolicy", "WorkerRole"}
+            ):
                 continue
             assert resource != "*", f"{role} {statement.get('Sid')}: Resource '*'"
             text = json.dumps(resource)
