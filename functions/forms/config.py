@@ -41,6 +41,8 @@ class Settings:
     origin_secret: str = ""
     # The worker sends at most this many team emails a minute; more wait for a later try (0: no cap).
     max_team_emails_per_minute: int = 0
+    # On your own computer http://localhost:8000/ and http://127.0.0.1:8000/ are the same server: both may post.
+    also_local_origins: tuple[str, ...] = ()
     # AWS: the functions whose metrics make the figures (the worker's Monday summary reads them back)
     figures_functions: tuple[str, ...] = ()
     # Upload targets (POST /api/uploads) one client may ask for in a minute, as a burst too, apart from the
@@ -54,10 +56,24 @@ class Settings:
         return f"{parts.scheme}://{parts.netloc}"
 
     @property
+    def allowed_origins(self) -> frozenset[str]:
+        """The origins a browser may post from: the site's own (and its other local name, see from_env)."""
+        return frozenset({self.allowed_origin, *self.also_local_origins})
+
+    @property
     def site_path(self) -> str:
         """The site's path prefix, for redirects and links ('/' at the top of a domain)."""
         path = urlsplit(self.site_url).path or "/"
         return path if path.endswith("/") else path + "/"
+
+
+def _local_names(site_url: str) -> tuple[str, ...]:
+    """Both names of a server on this computer (127.0.0.1 and localhost), when the site is on one of them."""
+    parts = urlsplit(site_url)
+    if parts.hostname not in {"127.0.0.1", "localhost"}:
+        return ()
+    port = f":{parts.port}" if parts.port else ""
+    return (f"{parts.scheme}://127.0.0.1{port}", f"{parts.scheme}://localhost{port}")
 
 
 def from_env(env: dict[str, str] | None = None) -> Settings:
@@ -67,10 +83,11 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         raise ValueError("FORMS_BACKEND must be 'local' or 'aws'")
     port = env.get("PORT", "8000")
     site_dir = env.get("SITE_DIR") or (str(ROOT / "site") if backend == "local" else "")
+    site_url = env.get("SITE_URL") or f"http://127.0.0.1:{port}/"
     return Settings(
         backend=backend,
         var_dir=Path(env.get("VAR_DIR", ROOT / "var")),
-        site_url=env.get("SITE_URL") or f"http://127.0.0.1:{port}/",
+        site_url=site_url,
         mail_from=env.get("MAIL_FROM", "KIDS SEND Mediation forms <forms@send-mediation.localhost>"),
         team_email=env.get("TEAM_EMAIL", "SEND Mediation team <team@send-mediation.localhost>"),
         submissions_bucket=env.get("SUBMISSIONS_BUCKET", ""),
@@ -88,6 +105,7 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         origin_secret_arn=env.get("ORIGIN_SECRET_ARN", ""),
         max_team_emails_per_minute=int(env.get("MAX_TEAM_EMAILS_PER_MINUTE", 0)),
         figures_functions=tuple(n for n in env.get("FIGURES_FUNCTIONS", "").split(",") if n),
+        also_local_origins=_local_names(site_url) if backend == "local" else (),
         uploads_per_minute=int(env.get("UPLOADS_PER_MINUTE", 10 if backend == "local" else 0)),
     )
 

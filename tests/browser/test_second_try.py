@@ -16,6 +16,7 @@ from PIL import Image
 from functions.forms.domain.facts import read_facts
 from tests.browser.axe import describe, run_axe
 from tests.browser.conftest import ARGS, CHROMIUM, PageWatch, _assert_clean, _new_page
+from tests.browser.test_referral_form import fill_referral
 
 pytestmark = pytest.mark.browser
 
@@ -64,26 +65,6 @@ def team_emails(live_server, text: str) -> list[str]:
         if text in content:
             found.append(content)
     return found
-
-
-def fill_referral(page, name: str) -> None:
-    page.get_by_label("Mediation", exact=True).check()
-    page.get_by_label("A parent or carer").check()
-    page.get_by_label("Your full name").fill(name)
-    page.get_by_label("Email address").fill("testy.mctestface@example.com")
-    page.locator("[data-field='you.contact_preference']").get_by_label("Email", exact=True).check()
-    page.get_by_label("Their full name").fill("Tiny Tester")
-    page.locator("#child-date_of_birth-day").fill("27")
-    page.locator("#child-date_of_birth-month").fill("3")
-    page.locator("#child-date_of_birth-year").fill("2015")
-    page.get_by_label("Which local authority (council) is this about?").fill("Exampleshire County Council")
-    page.get_by_label("What the final EHC plan says").check()
-    page.locator("#decision-letter_date-day").fill("20")
-    page.locator("#decision-letter_date-month").fill("October")
-    page.locator("#decision-letter_date-year").fill("2026")
-    page.get_by_label("What do you disagree about?").fill("The plan leaves out speech therapy.")
-    page.locator("#consent-share_with_local_authority").check()
-    page.get_by_label("I have read the privacy notice").check()
 
 
 def send_referral(page) -> str:

@@ -261,6 +261,21 @@ def test_no_open_redirect_the_confirmation_address_comes_from_configuration(serv
 # Origin -----------------------------------------------------------------------------------------------------
 
 
+def test_the_local_server_answers_a_page_opened_at_localhost_too(services):
+    """http://localhost:8000/ is the same local server as http://127.0.0.1:8000/ (issue 18 point 12)."""
+    port = services.settings.allowed_origin.rsplit(":", 1)[1]
+    answers = json.dumps(valid("referral"))
+    for origin in (f"http://localhost:{port}", f"http://127.0.0.1:{port}"):
+        assert send_json_from(services, answers, origin)["statusCode"] == 201, origin
+    assert send_json_from(services, answers, f"http://localhost:{int(port) + 1}")["statusCode"] == 403
+    on_aws = from_env({"FORMS_BACKEND": "aws", "SITE_URL": "http://localhost:8000/"})
+    assert on_aws.allowed_origins == {"http://localhost:8000"}
+
+
+def send_json_from(services, body: str, origin: str):
+    return handle(event(body, headers={"origin": origin}), services)
+
+
 def test_the_allowed_origin_follows_the_site_address_and_port():
     assert from_env({"PORT": "8080"}).allowed_origin == "http://127.0.0.1:8080"
     assert from_env({"PORT": "9000"}).allowed_origin == "http://127.0.0.1:9000"
@@ -273,7 +288,8 @@ def test_the_allowed_origin_follows_the_site_address_and_port():
 def test_only_the_sites_origin_may_post_from_a_browser_and_scripts_meet_the_other_defences(services):
     assert send(services, valid("referral"), headers={"origin": ORIGIN})["statusCode"] == 201
     assert send(services, valid("referral"))["statusCode"] == 201  # no Origin: not a browser
-    for other in ("http://127.0.0.1:8124", "https://127.0.0.1:8123", "http://localhost:8123", "null"):
+    # (http://localhost:8123 is this same local server: see the test above.)
+    for other in ("http://127.0.0.1:8124", "https://127.0.0.1:8123", "http://localhost:8124", "null"):
         assert send(services, valid("referral"), headers={"origin": other})["statusCode"] == 403
 
 

@@ -50,7 +50,7 @@ def handle(event: dict[str, Any], services: Services) -> Response:
             response = problem(404, "There is no form at this address")
         elif request.method not in route.methods:
             response = problem(405, route.wrong_method, headers={"Allow": ", ".join(route.methods)})
-        elif route.same_origin and origin is not None and origin != services.settings.allowed_origin:
+        elif route.same_origin and origin is not None and origin not in services.settings.allowed_origins:
             response = problem(403, "Forms can only be sent from this service's own website")
         else:
             response = route.handler(replace(request, params=params), services)
