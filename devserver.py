@@ -1,6 +1,7 @@
 """The local server for `make serve`: the built site from site/, and /api/ routed to the same handler as on AWS.
 
-Standard library only. Submissions go to var/submissions/ and emails to var/outbox/ (see README).
+The standard library, and PyYAML (installed with MkDocs) to read the web ACL's own pages from waf.yaml.
+Submissions go to var/submissions/ and emails to var/outbox/ (see README).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import yaml
+
 from functions.forms.adapters.local import UNFINISHED_UPLOAD_DAYS, purge
 from functions.forms.application.deliver import send_pending
 from functions.forms.bootstrap import services as process_services
@@ -28,6 +31,11 @@ from functions.forms.web.sent_page import page_for
 
 ROOT = Path(__file__).resolve().parent
 MAX_REQUEST_BYTES = 25 * 1024 * 1024
+# On AWS the web ACL refuses a post to /api/ of 10,000,000 bytes or more with a page of its own (waf.yaml,
+# PostsTooBigForTheApi), before the API sees it. The same limit and the same page here, so that what a family
+# sees, and going Back from it, can be tried locally.
+WAF_TEMPLATE = ROOT / "waf.yaml"
+WAF_TOO_BIG_BYTES = 10_000_000
 # The longest address answered, as CloudFront allows on AWS; a longer one gets 414 (the standard library's own
 # limit, 64 KB, would have it reach the disk's file-name checks, which fail with an error instead).
 MAX_TARGET_CHARS = 8192
@@ -69,6 +77,20 @@ def _problem(text: str) -> bytes:
     return json.dumps(
         {"title": "There is a problem", "errors": [{"field": "", "href": "", "text": text}]}
     ).encode()
+
+
+class _CloudFormation(yaml.SafeLoader):
+    """waf.yaml as plain data: its tags (!Ref, !Sub...) are read as nothing."""
+
+
+_CloudFormation.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+@functools.cache
+def waf_page(key: str) -> bytes:
+    """One of the pages the web ACL answers with itself (waf.yaml, CustomResponseBodies)."""
+    data = yaml.load(WAF_TEMPLATE.read_text(encoding="utf-8"), _CloudFormation)  # noqa: S506 - a safe loader
+    return str(data["Resources"]["WebAcl"]["Properties"]["CustomResponseBodies"][key]["Content"]).encode()
 
 
 def _controls(text: str, c1: bool = True) -> bool:
@@ -129,6 +151,25 @@ def make_handler(site_dir: Path, own_services=None):
             if self.command != "HEAD":
                 self.wfile.write(body)
 
+        def _too_big(self, length: int) -> None:
+            """413, as the web ACL answers on AWS: its own page to a browser, JSON to a script."""
+            remaining = length if length <= MAX_REQUEST_BYTES else 0
+            try:  # read the post first: a browser still sending it would show a connection error, not the page
+                while remaining > 0 and (chunk := self.rfile.read(min(2**20, remaining))):
+                    remaining -= len(chunk)
+            except TimeoutError:
+                pass
+            page = "text/html" in self.headers.get("Accept", "")
+            self._send(
+                413,
+                {
+                    "Content-Type": "text/html; charset=utf-8" if page else "application/json; charset=utf-8",
+                    "Connection": "close",
+                },
+                waf_page("too-big") if page else _problem("The request is too large"),
+            )
+            self.close_connection = True
+
         def _api(self) -> None:
             declared = (self.headers.get("Content-Length") or "0").strip()
             if not declared.isascii() or not declared.isdigit() or self.headers.get("Transfer-Encoding"):
@@ -140,13 +181,8 @@ def make_handler(site_dir: Path, own_services=None):
                 self.close_connection = True
                 return
             length = int(declared)
-            if length > MAX_REQUEST_BYTES:
-                self._send(
-                    413,
-                    {"Content-Type": "application/json; charset=utf-8", "Connection": "close"},
-                    _problem("The request is too large"),
-                )
-                self.close_connection = True
+            if length > MAX_REQUEST_BYTES or (length >= WAF_TOO_BIG_BYTES and self.command == "POST"):
+                self._too_big(length)
                 return
             try:
                 body = self.rfile.read(length) if length else b""

@@ -264,8 +264,10 @@ def check_response(response: dict[str, Any], tally: Counter[str]) -> bool:
         if content_type.startswith("application/json"):
             errors = json.loads(response["body"])["errors"]
             assert errors and all(e["text"] for e in errors), errors
-        else:  # the form shown again, with the error summary listing at least one problem
+        elif "kids-error-summary" in response["body"]:  # the form shown again, listing at least one problem
             assert re.search(r'kids-error-summary__list"><li><a href="[^"]*">[^<]+</a>', response["body"])
+        else:  # a body that is not the form's answers: a page that says what happened (web/refusals.py)
+            assert re.search(r"<h1>[^<]+</h1><p>[^<]+</p>", response["body"]), response["body"][:300]
         return False
     if status == 303:
         query = parse_qs(urlsplit(response["headers"]["Location"]).query)

@@ -71,6 +71,25 @@ ENGLISH: dict[str, str] = {
     "views_not_sent": "Your views have not been sent yet. Check your connection and try again.",
     # The API
     "not_sent_storage": "Your answers have not been sent. Try again in a few minutes, or call us on {phone}",
+    # The API's pages for a request it refused, to a browser without JavaScript (web/refusals.py)
+    "refused_title": "Sorry, your form was not sent",
+    "refused_title_get": "There is nothing to open at this address",
+    "refused_back": "Go back to the form with your browser's back button. What you typed will still be there.",
+    "refused_open_form": "Open the form",
+    "refused_contact": "You can also call us or email us:",
+    "refused_origin_page": "Your form was not sent, because it came from a page that is not on our website. "
+    "Your answers are below. Check them, then send the form again.",
+    "refused_throttle_page": "Your form was not sent, because a lot of forms were sent from your internet "
+    "connection in a short time. This can happen when many people share one connection, for example at a school "
+    "or a library. Your answers are below. Wait {seconds} seconds, then send the form again.",
+    "refused_too_large_page": "Your form was not sent, because your answers are too long. Make the longest "
+    "answers shorter, then send the form again.",
+    "refused_file_too_large_page": "The file you chose is too large to send. Each file must be {mb} MB or "
+    "smaller. Choose a smaller file, or send the form without it and email the file to us.",
+    "refused_unreadable_page": "Your form could not be read, so it was not sent.",
+    "refused_method_page": "This address is only for sending a form. Nothing has been sent.",
+    "refused_not_found_page": "There is no form or page at this address.",
+    "refused_ours_page": "Something went wrong on our side, so your form was not sent. Try again in a few minutes.",
     # The family's confirmation email (message.build_family_copy)
     "copy_subject": "Your request to {short_name} - {reference}",
     "copy_heading": "We have your request",

@@ -19,6 +19,7 @@ from functions.forms.domain.validate import FieldError, href_for, validate
 from functions.forms.ports import StorageError
 from functions.forms.web.page import form_page_with_errors
 from functions.forms.web.parse import FILE_STEP_NAMES, parse_form, parse_json, parse_multipart_form
+from functions.forms.web.refusals import file_too_large, read_answers, refuse
 from functions.forms.web.request import Request
 from functions.forms.web.responses import Response, html_response, json_response, problem, redirect
 
@@ -113,13 +114,18 @@ def post_form(request: Request, services: Services) -> Response:
     with_files = content_type == "multipart/form-data" and bool(form.settings.files_field)
     if with_files:  # a form with files, sent without JavaScript
         # The page adds files one at a time (so that a post fits in what a Lambda function takes: 6 MB after
-        # base64); a post with more is refused here rather than half read.
+        # base64); a post with more is refused here, its files dropped and its answers shown again.
         if len(body) > services.settings.max_body_bytes + MAX_FORM_FILE_BYTES + 4096:
             each = MAX_FORM_FILE_BYTES // 2**20
-            return problem(413, f"The file is too large to send. It must be {each} MB or smaller")
+            text = f"The file is too large to send. It must be {each} MB or smaller"
+            kept = None if wants_json else read_answers(form, request, drop_files=True)
+            if kept is not None:
+                return file_too_large(form, kept, services)
+            return refuse(request, services, 413, text, "refused_file_too_large_page", mb=each)
     elif len(body) > services.settings.max_body_bytes:
         limit = services.settings.max_body_bytes // 1024
-        return problem(413, f"The form is too large to send. It must be {limit} KB or smaller")
+        text = f"The form is too large to send. It must be {limit} KB or smaller"
+        return refuse(request, services, 413, text, "refused_too_large_page")
     parsed: Parsed
     if content_type == "application/json":
         parsed = parse_json(form, body)
@@ -128,7 +134,8 @@ def post_form(request: Request, services: Services) -> Response:
     elif with_files:
         parsed = parse_multipart_form(form, body, headers["content-type"], MAX_FORM_FILE_BYTES)
     else:
-        return problem(415, "Send the form as application/json or application/x-www-form-urlencoded")
+        text = "Send the form as application/json or application/x-www-form-urlencoded"
+        return refuse(request, services, 415, text, "refused_unreadable_page")
     # The answer's language: the page's (`lang` in the answers); for the JSON API, else the browser's
     # Accept-Language (a plain form post from an English page sends no `lang` and is answered in English).
     lang = languages.choose(

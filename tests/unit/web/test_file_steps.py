@@ -99,11 +99,25 @@ def test_a_file_sent_with_a_problem_elsewhere_is_kept_for_the_next_try(services)
     assert len(ids_on(response["body"])) == 1 and "File 1 is added." in response["body"]
 
 
-def test_a_post_carries_one_file_at_most(services):
+def test_a_post_carries_one_file_at_most_and_a_post_too_big_keeps_every_answer(services):
     body, content_type = multipart(FIELDS, [("files", "a.png", png() + bytes(3 * 2**20))] * 2)
     response = handle(event("/api/child-views", body, content_type, accept="text/html"), services)
     assert response["statusCode"] == 413
-    assert "It must be 4 MB or smaller" in response["body"]
+    page = response["body"]
+    assert "Each file must be 4 MB or smaller" in page and "<title>Error" in page
+    assert "Maths is hard" in page and 'value="9"' in page  # the answers, in the form again
+    assert not ids_on(page)  # no file was kept from a post that was too big
+
+
+def test_a_file_over_the_limit_without_javascript_shows_the_form_again_with_files_added_before(services):
+    first = post(services, [*FIELDS, ("add_file", "1")], [("files", "a.png", png())])
+    (kept,) = ids_on(first["body"])
+    big = [("files", "b.png", png() + bytes(files.MAX_FORM_FILE_BYTES + 300 * 1024))]  # a 4.3 MB photo
+    response = post(services, [*FIELDS, ("files", kept)], big)
+    assert response["statusCode"] == 413
+    assert response["headers"]["Content-Type"].startswith("text/html")
+    assert "Each file must be 4 MB or smaller" in response["body"]
+    assert ids_on(response["body"]) == [kept] and "Maths is hard" in response["body"]
 
 
 def test_the_page_script_takes_its_numbers_from_the_schema_and_the_facts():
