@@ -126,7 +126,10 @@ def test_a_stale_claim_let_go_while_a_worker_looks_at_it(stack: Stack, another_c
     def look_then_the_holder_lets_go(**kwargs: Any) -> Any:
         seen = look(**kwargs)
         if kwargs["Key"] == claim_key(submission_id):
-            S3Storage(stack.submissions_bucket).release(FORM, submission_id)
+            # The holder's release: its own claim, deleted.
+            stack.moto.client("s3").delete_object(
+                Bucket=stack.submissions_bucket, Key=claim_key(submission_id)
+            )
             if another_claims:
                 assert S3Storage(stack.submissions_bucket).claim(FORM, submission_id)
                 others.append(head(stack, claim_key(submission_id))["ETag"])
@@ -202,11 +205,6 @@ def test_a_late_first_holder_that_marks_sent_after_a_takeover_leaves_one_email(
     assert len(stack.moto.raw_emails_to(stack.team_email)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="release() and mark_sent() delete whatever claim is there, a takeover's too: they should delete only "
-    "their own (a delete If-Match the claim's ETag)",
-)
 def test_a_late_first_holder_whose_send_failed_does_not_free_the_new_holders_claim(stack: Stack) -> None:
     """The first holder's claim went stale; the second took it over and is sending; then the first's send fails
     and it releases. A third worker must still find the claim held."""
@@ -217,3 +215,26 @@ def test_a_late_first_holder_whose_send_failed_does_not_free_the_new_holders_cla
     assert second.claim(FORM, submission_id)
     first.release(FORM, submission_id)
     assert not third.claim(FORM, submission_id)
+
+
+def test_a_late_first_holder_that_finishes_leaves_the_new_holders_claim_alone(stack: Stack) -> None:
+    """mark_sent() deletes its own claim only (If-Match its ETag): the new holder's claim stays."""
+    first, second = (S3Storage(stack.submissions_bucket) for _ in range(2))
+    submission_id = stored(stack)
+    assert first.claim(FORM, submission_id)
+    backdate(stack, claim_key(submission_id), aws.STALE_CLAIM_SECONDS + 60)
+    assert second.claim(FORM, submission_id)
+    held = head(stack, claim_key(submission_id))["ETag"]
+    first.mark_sent(FORM, submission_id)
+    assert head(stack, claim_key(submission_id))["ETag"] == held
+    second.release(FORM, submission_id)
+    with pytest.raises(Exception, match=r"404|Not Found"):
+        head(stack, claim_key(submission_id))
+
+
+def test_a_worker_that_holds_no_claim_cannot_free_one(stack: Stack) -> None:
+    first, second = (S3Storage(stack.submissions_bucket) for _ in range(2))
+    submission_id = stored(stack)
+    assert first.claim(FORM, submission_id)
+    second.release(FORM, submission_id)
+    assert not second.claim(FORM, submission_id)

@@ -57,6 +57,9 @@ class S3Storage:
     def __init__(self, bucket: str, s3: Any = None):
         self.bucket = bucket
         self._s3 = s3
+        # The claims this instance holds: key -> the ETag of the claim it wrote. Only that very object is ours to
+        # delete (If-Match): after a takeover the claim is a new object with another ETag.
+        self._held: dict[str, str] = {}
 
     @property
     def s3(self) -> Any:
@@ -140,7 +143,8 @@ class S3Storage:
         """
         try:
             token = uuid.uuid4().hex.encode("ascii")
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=token, **condition)
+            written = self.s3.put_object(Bucket=self.bucket, Key=key, Body=token, **condition)
+            self._held[key] = written["ETag"]
             return True
         except _errors() as exc:
             code = _code(exc)
@@ -157,11 +161,16 @@ class S3Storage:
             raise StorageError(f"S3 marker put failed: {_code(exc)}") from exc
 
     def release(self, form: str, submission_id: str, kind: str = "team") -> None:
+        """Let go of this instance's claim; a claim another worker has taken over meanwhile stays theirs."""
+        key = self._key(form, submission_id, self._marker("claim", kind))
+        etag = self._held.pop(key, None)
+        if etag is None:
+            return
         try:
-            self.s3.delete_object(
-                Bucket=self.bucket, Key=self._key(form, submission_id, self._marker("claim", kind))
-            )
+            self.s3.delete_object(Bucket=self.bucket, Key=key, IfMatch=etag)
         except _errors() as exc:
+            if _code(exc) in {"PreconditionFailed", "412", "NoSuchKey", "404"}:
+                return  # taken over by another worker, or gone: not ours any more
             raise StorageError(f"S3 release failed: {_code(exc)}") from exc
 
     def mark_sent(self, form: str, submission_id: str, kind: str = "team") -> None:

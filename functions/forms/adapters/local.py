@@ -157,6 +157,9 @@ class LocalStorage:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        # The claims this instance holds: claim file -> the token written in it. Only a claim still holding our
+        # token is ours to delete: after a takeover the file holds the new holder's token.
+        self._held: dict[Path, str] = {}
 
     def _path(self, form: str, submission_id: str, suffix: str = ".json") -> Path:
         return self.root / form / f"{_safe_id(submission_id)}{suffix}"
@@ -207,11 +210,14 @@ class LocalStorage:
                     return False  # held, and its sender may still be at work
             except FileNotFoundError:
                 pass
-            fd = os.open(claim, os.O_CREAT | os.O_WRONLY)
+            token = uuid.uuid4().hex
+            fd = os.open(claim, os.O_CREAT | os.O_WRONLY | os.O_TRUNC)
             try:
+                os.write(fd, token.encode("ascii"))
                 os.utime(fd)  # new or stale, the claim is this worker's as of now
             finally:
                 os.close(fd)
+            self._held[claim] = token
         return True
 
     @staticmethod
@@ -229,7 +235,19 @@ class LocalStorage:
             os.close(fd)  # closing the folder lets the lock go
 
     def release(self, form: str, submission_id: str, kind: str = "team") -> None:
-        self._path(form, submission_id, self._marker("claim", kind)).unlink(missing_ok=True)
+        """Let go of this instance's claim; a claim another worker has taken over meanwhile stays theirs."""
+        claim = self._path(form, submission_id, self._marker("claim", kind))
+        token = self._held.pop(claim, None)
+        if token is None:
+            return
+        with self._claims_locked(
+            claim.parent
+        ):  # as claim() decides: no takeover between the read and the delete
+            try:
+                if claim.read_text(encoding="ascii", errors="replace") == token:
+                    claim.unlink()
+            except FileNotFoundError:
+                pass
 
     def mark_sent(self, form: str, submission_id: str, kind: str = "team") -> None:
         self._path(form, submission_id, self._marker("sent", kind)).write_text(

@@ -204,11 +204,6 @@ def test_a_late_first_holder_that_marks_sent_after_a_takeover_leaves_one_email(
     assert deliver(first, FORM, submission_id) == "already-sent" and len(emails(tmp_path)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="release() and mark_sent() delete whatever claim is there, a takeover's too: they should delete only "
-    "their own (a token in the claim file; on S3 a delete If-Match the claim's ETag)",
-)
 def test_a_late_first_holder_whose_send_failed_does_not_free_the_new_holders_claim(tmp_path: Path) -> None:
     """The first holder's claim went stale; the second took it over and is sending; then the first's send fails
     and it releases. A third worker must still find the claim held."""
@@ -219,3 +214,23 @@ def test_a_late_first_holder_whose_send_failed_does_not_free_the_new_holders_cla
     first.storage.release(FORM, submission_id)
     third = local_services(first.settings)
     assert not third.storage.claim(FORM, submission_id)
+
+
+def test_a_late_first_holder_that_finishes_leaves_the_new_holders_claim_alone(tmp_path: Path) -> None:
+    """mark_sent() lets go of its own claim only: the new holder's claim stays, with the new holder's token."""
+    first, second, submission_id = two_workers(tmp_path)
+    assert first.storage.claim(FORM, submission_id)
+    age(claim_path(first.storage, submission_id), STALE_CLAIM_SECONDS + 60)
+    assert second.storage.claim(FORM, submission_id)
+    held = claim_path(first.storage, submission_id).read_text()
+    first.storage.mark_sent(FORM, submission_id)
+    assert claim_path(first.storage, submission_id).read_text() == held
+    second.storage.release(FORM, submission_id)  # the new holder lets go of its own
+    assert not claim_path(first.storage, submission_id).exists()
+
+
+def test_a_worker_that_holds_no_claim_cannot_free_one(tmp_path: Path) -> None:
+    first, second, submission_id = two_workers(tmp_path)
+    assert first.storage.claim(FORM, submission_id)
+    second.storage.release(FORM, submission_id)
+    assert not second.storage.claim(FORM, submission_id)  # still held by the first
