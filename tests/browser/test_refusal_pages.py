@@ -67,3 +67,42 @@ def test_a_photo_over_the_limit_brings_the_form_back_with_every_answer_and_says_
     assert page.get_by_label("Everyone at the meeting").is_checked()
     no_axe_violations_without_script(page, checker, "too-big")
     watch.console_errors = [e for e in watch.console_errors if "status of 413" not in e]
+
+
+@pytest.mark.parametrize("status", [413, 429])
+def test_api_gateways_own_refusal_sends_the_family_to_the_not_sent_page_and_back_keeps_answers(
+    nojs_page, live_server, status
+):
+    """On AWS, a 413 or 429 of API Gateway's own reaches a browser as a 303 to the not-sent page (the CloudFront
+    function ApiRefusalPagesFunction, tested in Node); here the post is answered as that function answers it."""
+    page = nojs_page
+    page.route(
+        "**/api/referrals",
+        lambda route: (
+            route.fulfill(status=303, headers={"Location": "/forms/not-sent/", "Cache-Control": "no-store"})
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    page.goto(live_server.url + "forms/referral/")
+    page.get_by_label("Your full name").fill("Testy McTestface")
+    page.get_by_label("Which local authority (council) is this about?").fill("Exampleshire")
+    page.get_by_label("What do you disagree about?").fill("The plan leaves out speech therapy.")
+    press(page, "Send my request")
+    page.wait_for_url("**/forms/not-sent/")
+    assert page.get_by_text("What you typed will still be there").first.is_visible()
+    page.go_back()
+    page.wait_for_url("**/forms/referral/")
+    assert page.get_by_label("Your full name").input_value() == "Testy McTestface"
+    assert page.get_by_label("Which local authority (council) is this about?").input_value() == "Exampleshire"
+    assert (
+        page.get_by_label("What do you disagree about?").input_value()
+        == "The plan leaves out speech therapy."
+    )
+
+
+@pytest.mark.parametrize("prefix", ["", "pl/", "ur/", "ar/"])
+def test_the_not_sent_page_exists_in_every_language_the_function_sends_to(page, live_server, prefix):
+    response = page.goto(live_server.url + prefix + "forms/not-sent/")
+    assert response is not None and response.status == 200
+    assert page.locator("a[href^='tel:']").count() >= 1
