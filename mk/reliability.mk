@@ -3,7 +3,8 @@
 HEAVY ?=
 
 test-reliability: $(STAMP) ## Fuzzing, faults, duplicates, load, hostile inputs, privacy; prints a table (HEAVY=1: the long form)
-	RELIABILITY_HEAVY=$(if $(HEAVY),1,0) $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
+	RELIABILITY_HEAVY=$(if $(HEAVY),1,0) $(BIN)/python -m pytest tests/reliability tests/integration/test_sweep_scale.py \
+	  -q -p no:cacheprovider
 
 test-reliability-heavy: ## The long form of test-reliability (more examples, 1,000-submission load test)
 	$(MAKE) test-reliability HEAVY=1

@@ -22,6 +22,7 @@ from functions.forms.adapters.aws import S3Storage
 from functions.forms.adapters.local import LocalStorage
 from functions.forms.application import worker
 from tests.integration.conftest import REGION, Stack
+from tests.reliability.helpers import record as figure
 from tests.unit.factories import referral
 
 KEPT = 10_000
@@ -128,6 +129,12 @@ def test_one_sweep_over_10000_kept_submissions_sends_the_10_unsent_without_a_req
             f"\n[sweep scale] {KEPT:,} kept, {PENDING} unsent: sweep {swept_in:.1f} s against moto "
             f"({sum(calls.values())} S3 requests: {dict(sorted(calls.items()))}); setup {stored_in:.1f} s"
         )
+    figure(
+        "Sweep (S3 in moto)",
+        f"{KEPT:,} kept, {PENDING} unsent",
+        f"{swept_in:.1f} s, {sum(calls.values())} S3 requests ({calls['ListObjectsV2']} listings), "
+        f"{results['sent']} sent",
+    )
 
 
 class ListingOnly:
