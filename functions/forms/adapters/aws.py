@@ -51,19 +51,26 @@ def _code(exc: BaseException) -> str:
     return str((getattr(exc, "response", None) or {}).get("Error", {}).get("Code", type(exc).__name__))
 
 
-class S3Storage:
-    """Each submission an encrypted JSON object; markers beside it record the email."""
+class _Bucket:
+    """One S3 bucket, through the client given (tests) or the process's own."""
 
     def __init__(self, bucket: str, s3: Any = None):
         self.bucket = bucket
         self._s3 = s3
-        # The claims this instance holds: key -> the ETag of the claim it wrote. Only that very object is ours to
-        # delete (If-Match): after a takeover the claim is a new object with another ETag.
-        self._held: dict[str, str] = {}
 
     @property
     def s3(self) -> Any:
         return self._s3 or client("s3")
+
+
+class S3Storage(_Bucket):
+    """Each submission an encrypted JSON object; markers beside it record the email."""
+
+    def __init__(self, bucket: str, s3: Any = None):
+        super().__init__(bucket, s3)
+        # The claims this instance holds: key -> the ETag of the claim it wrote. Only that very object is ours to
+        # delete (If-Match): after a takeover the claim is a new object with another ETag.
+        self._held: dict[str, str] = {}
 
     @staticmethod
     def _key(form: str, submission_id: str, kind: str = "json") -> str:
@@ -257,18 +264,10 @@ class SESMailer:
             raise MailError(f"SES send failed: {_code(exc)}") from exc
 
 
-class S3Uploads:
+class S3Uploads(_Bucket):
     """An S3 bucket: presigned POSTs in, presigned GET links out."""
 
     receives_posts = False  # the browser posts straight to S3
-
-    def __init__(self, bucket: str, s3: Any = None):
-        self.bucket = bucket
-        self._s3 = s3
-
-    @property
-    def s3(self) -> Any:
-        return self._s3 or client("s3")
 
     def _fail(self, what: str, exc: BaseException) -> StorageError:
         # A timeout or a lost connection (ReadTimeoutError, ConnectTimeoutError...) carries `response = None`, not
@@ -349,17 +348,13 @@ class S3Uploads:
         )
 
 
-class S3SitePages:
+class S3SitePages(_Bucket):
     """The site bucket that CloudFront serves the site from."""
-
-    def __init__(self, bucket: str, s3: Any = None):
-        self.bucket = bucket
-        self._s3 = s3
 
     def read(self, page: str) -> str | None:
 
         try:
-            got = (self._s3 or client("s3")).get_object(Bucket=self.bucket, Key=f"{page}index.html")
+            got = self.s3.get_object(Bucket=self.bucket, Key=f"{page}index.html")
             return got["Body"].read().decode("utf-8")
         except _errors() as exc:
             log.error("site page read failed code=%s", _code(exc))
@@ -454,17 +449,9 @@ def describe_stack(name: str) -> StackInfo:
     )
 
 
-class S3Records:
+class S3Records(_Bucket):
     """Every submission in the submissions bucket, with the times of its markers under delivery/ (named as
     S3Storage names them); the team's 'released' marker; erasure."""
-
-    def __init__(self, bucket: str, s3: Any = None):
-        self.bucket = bucket
-        self._s3 = s3
-
-    @property
-    def s3(self) -> Any:
-        return self._s3 or client("s3")
 
     def _listed(self, prefix: str) -> Iterator[tuple[str, str, str, dt.datetime]]:
         """(form, submission id, what, LastModified) of each object under prefix."""
