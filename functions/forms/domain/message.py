@@ -272,7 +272,8 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
         return own.format(**values) if own else i18n.text(key, lang, **values)
 
     words = {key: t(key) for key in COPY_WORDS}
-    steps = [str(step) for step in form.settings.copy_next_steps]
+    # What happens next for the service asked for (a MIAS and mediation, a certificate, disagreement resolution).
+    steps = [str(step) for step in form.next_steps_for(record.get("answers") or {})]
     message = EmailMessage(policy=SMTP)
     message["Subject"] = words["copy_subject"]
     message["From"] = sender
