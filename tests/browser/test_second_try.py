@@ -883,3 +883,65 @@ def test_the_age_limit_is_said_as_a_person_would(page, live_server, watch, lang)
     assert said in summary.locator("li").all_inner_texts()
     assert "25" in said and "0 " not in said
     watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+
+
+# 5. On AWS a file goes straight to S3, which checks nothing: it is still refused by name when it is added ----------
+
+
+def test_a_fake_png_sent_straight_to_storage_as_on_aws_is_refused_by_name_when_added(
+    page, live_server, tmp_path, watch
+):
+    from functions.forms import bootstrap
+    from functions.forms.domain.files import incoming_key
+
+    fake = tmp_path / "x.png"
+    fake.write_bytes(b"This is a letter, not a picture.\n" * 20)
+
+    def like_s3(route) -> None:
+        """Our upload target, standing in for S3: the file is kept as it came, with no check (S3 makes none)."""
+        if route.request.method != "POST" or "multipart" not in (
+            route.request.headers.get("content-type") or ""
+        ):
+            route.continue_()
+            return
+        upload_id = route.request.url.rsplit("/", 1)[-1]
+        bootstrap.services().uploads.write(
+            incoming_key(upload_id), fake.read_bytes(), "application/octet-stream"
+        )
+        route.fulfill(status=204, body="")
+
+    page.route("**/api/uploads/*", like_s3)
+    page.goto(live_server.url + "forms/child-views/")
+    next_until(page, "files")
+    page.locator("#files").set_input_files(str(fake))
+    error = page.locator("[data-field='files'] .kids-error-message")
+    error.wait_for(state="visible")
+    assert "x.png was not added" in error.inner_text()
+    assert "x.png" not in page.locator(".kids-file-list").inner_text()
+    no_axe_violations(page)
+    watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+
+
+def test_the_team_email_names_the_drawing_as_sent_with_its_type_and_real_size(page, live_server, tmp_path):
+    from email import message_from_string, policy
+
+    from functions.forms.domain.files import size_words
+
+    page.goto(live_server.url + "forms/child-views/")
+    next_until(page, "files")
+    page.locator("#files").set_input_files(str(drawing(tmp_path, "Our garden.png")))
+    page.get_by_text("Our garden.png is added").wait_for()
+    next_until(page, "agree_to_send")
+    page.get_by_label("I am happy for you to send this to the mediator").check()
+    page.get_by_role("button", name="Send my views").click()
+    page.wait_for_url(re.compile(r".*/forms/child-views-sent/\?reference=.*"))
+    reference = page.locator("[data-kids-fill='reference']").first.inner_text().strip()
+    (email,) = team_emails(live_server, reference)
+    message = message_from_string(email, policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    (attachment,) = message.iter_attachments()
+    size = size_words(len(attachment.get_content()))  # the real size of the file the team gets
+    assert f'drawing-1.png, sent as "Our garden.png" (PNG drawing, {size}): attached.' in text
+    assert "0.0 MB" not in text
+    ids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
+    assert ids == [], ids  # no file is listed by its raw id

@@ -35,6 +35,12 @@ def _value_text(field: Field, value: Any) -> str:
             return value
     if "enum" in field.schema:
         return field.option_label(value)
+    if field.widget == "files" and isinstance(value, list):
+        # Files are stored under server-made ids, which tell the team nothing: each file's name as sent, what it
+        # is and its size are at the top of the email (application/uploads.email_files).
+        if not value:
+            return "None"
+        return f"{len(value)} file{'s' if len(value) != 1 else ''}: named at the top of this email"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "None"
     return str(value)
