@@ -32,6 +32,126 @@
 
   function reference(text) { return /^[ABCDEFGHJKLMNPRSTUVWXY2-9]{8}$/.test(text || "") ? text : ""; }
 
+  /* An address at a common misspelling of a big mail provider (gmial.com): the address it was probably meant to be.
+     Only a hint: the address is sent as typed (the server accepts any address it can deliver to). */
+  var DOMAIN_TYPOS = {
+    "gmial.com": "gmail.com", "gmai.com": "gmail.com", "gamil.com": "gmail.com", "gmail.co": "gmail.com",
+    "gnail.com": "gmail.com", "gmaill.com": "gmail.com", "gmail.con": "gmail.com", "gmal.com": "gmail.com",
+    "googlemail.co": "googlemail.com",
+    "hotmial.co.uk": "hotmail.co.uk", "hotmal.co.uk": "hotmail.co.uk", "hotmail.co": "hotmail.co.uk",
+    "hotmial.com": "hotmail.com", "hotmal.com": "hotmail.com", "hotmail.con": "hotmail.com",
+    "yaho.co.uk": "yahoo.co.uk", "yahoo.co": "yahoo.co.uk", "yaho.com": "yahoo.com", "yahoo.con": "yahoo.com",
+    "outlok.com": "outlook.com", "outloo.com": "outlook.com", "outlook.con": "outlook.com",
+    "iclould.com": "icloud.com", "icoud.com": "icloud.com", "btinternet.co": "btinternet.com",
+    "live.co": "live.co.uk"
+  };
+
+  function likelyAddress(value) {
+    var at = (value || "").trim().lastIndexOf("@");
+    if (at < 1) return "";
+    var domain = value.trim().slice(at + 1).toLowerCase();
+    return DOMAIN_TYPOS[domain] ? value.trim().slice(0, at + 1) + DOMAIN_TYPOS[domain] : "";
+  }
+
+  /* "Did you mean …?" under an email box, with a button that puts the likely address in. */
+  function typoHint(input, where) {
+    var old = where.querySelector("[data-kids-typo]");
+    if (old) old.remove();
+    var likely = likelyAddress(input.value);
+    if (!likely) return null;
+    var p = document.createElement("p");
+    p.className = "kids-hint"; p.setAttribute("data-kids-typo", "");
+    var parts = t("email_typo", "Did you mean {address}?").split("{address}");
+    p.appendChild(document.createTextNode(parts[0]));
+    var b = document.createElement("bdi");
+    b.dir = "ltr"; b.textContent = likely;
+    p.appendChild(b);
+    p.appendChild(document.createTextNode(parts[1] || ""));
+    return p;
+  }
+
+  function watchEmails(form) {
+    form.querySelectorAll('input[type="email"]').forEach(function (input) {
+      var group = input.closest("[data-field]") || input.parentNode;
+      function show() {
+        var p = typoHint(input, group);
+        if (!p) return;
+        p.id = input.id + "-typo";
+        var use = document.createElement("button");
+        use.type = "button"; use.className = "kids-button kids-button--secondary";
+        use.textContent = t("email_typo_use", "Use this address");
+        use.addEventListener("click", function () {
+          input.value = likelyAddress(input.value);
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+          p.remove();
+          input.focus();
+        });
+        p.appendChild(document.createTextNode(" "));
+        p.appendChild(use);
+        input.parentNode.insertBefore(p, input.nextSibling);
+      }
+      input.addEventListener("change", show);
+      input.addEventListener("input", function () {
+        var p = group.querySelector("[data-kids-typo]");
+        if (p && !likelyAddress(input.value)) p.remove();
+      });
+      show();
+    });
+  }
+
+  /* The decision letter's date as the family typed it, as YYYY-MM-DD (or "" if it is not a whole date). The
+     server read the same boxes when it checked the answers; months may be typed as numbers or English names. */
+  var MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+  function dateFromBoxes(group) {
+    if (!group) return "";
+    var v = {};
+    group.querySelectorAll("input").forEach(function (el) { v[el.name.split("-").pop()] = el.value.trim(); });
+    var month = /^\d{1,2}$/.test(v.month || "") ? Number(v.month) : MONTHS.indexOf((v.month || "").slice(0, 3).toLowerCase()) + 1;
+    if (!/^\d{4}$/.test(v.year || "") || !/^\d{1,2}$/.test(v.day || "") || !month) return "";
+    return v.year + "-" + String(100 + month).slice(1) + "-" + String(100 + Number(v.day)).slice(1);
+  }
+
+  /* Check your answers says when a date has passed or is soon, and what to do now, in the page's own words: the
+     confirmation page, filled in by the server from the letter's date (web/confirmation.py with domain/deadlines.py:
+     the one place the rules live), holds the notices, their tel: link (drawn where the fact is drawn) and their
+     links. Nothing shows if the page cannot be had: the answers can still be sent. */
+  var DEADLINE_FIELD = "decision.letter_date";  // the referral form's x-form deadline_field
+  function dateNews(form, box, after) {
+    var iso = dateFromBoxes(form.querySelector('[data-field="' + DEADLINE_FIELD + '"] .kids-date'));
+    var page = form.dataset.kidsConfirmation;
+    if (!iso || !page || !window.fetch || !window.DOMParser) return;
+    var url = new URL(page, window.location.href);
+    url.search = "?letter_date=" + encodeURIComponent(iso);
+    fetch(url.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        if (!html || box.hidden || !after.isConnected) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var dates = doc.querySelector('[data-kids-needs="contact_by"]');
+        if (!dates || dates.hasAttribute("hidden")) return;
+        var notices = Array.prototype.filter.call(dates.querySelectorAll(".kids-notice[data-kids-needs]"),
+          function (n) { return !n.hasAttribute("hidden"); });
+        if (!notices.length) return;
+        var news = document.createElement("div");
+        news.setAttribute("data-kids-date-news", "");
+        var when = doc.querySelector('[data-kids-fill="contact_by"]');
+        if (when && when.parentNode) {
+          var line = when.parentNode.cloneNode(true);
+          line.querySelectorAll("[data-kids-needs]").forEach(function (n) { n.remove(); });
+          news.appendChild(document.importNode(line, true));
+        }
+        notices.forEach(function (n) { news.appendChild(document.importNode(n, true)); });
+        news.querySelectorAll("a[href]").forEach(function (a) {
+          var href = a.getAttribute("href");
+          if (!/^(tel|mailto):|^#/.test(href)) a.href = new URL(href, url.href).href;
+        });
+        var old = box.querySelector("[data-kids-date-news]");
+        if (old) old.remove();
+        after.parentNode.insertBefore(news, after.nextSibling);
+      })
+      .catch(function () { /* no notice: nothing is lost */ });
+  }
+
   function fields(form) {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.type !== "file" && el.type !== "submit" && el.type !== "button" && el.name !== "website" &&
@@ -203,9 +323,15 @@
     change.type = "button"; change.className = "kids-button kids-button--secondary"; change.textContent = t("change", "Change my answers");
     send.addEventListener("click", function () { onSend(send); });
     change.addEventListener("click", onChange);
-    box.appendChild(h); box.appendChild(dl); box.appendChild(send); box.appendChild(change);
+    box.appendChild(h); box.appendChild(dl);
+    form.querySelectorAll('input[type="email"]').forEach(function (input) {
+      var hint = typoHint(input, box);
+      if (hint) box.appendChild(hint);
+    });
+    box.appendChild(send); box.appendChild(change);
     box.hidden = false;
     h.focus();
+    dateNews(form, box, h);
   }
 
   function setQuestionsHidden(form, hidden) {
@@ -230,6 +356,14 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) { return { status: response.status, data: data }; });
     });
+  }
+
+  /* The confirmation page's "what happens next" is the one for the service asked for (web/confirmation.py reads
+     "service" from its address and shows only a value the form offers). */
+  function withService(form, url) {
+    var chosen = form.querySelector('input[name="service"]:checked');
+    if (!chosen || /[?&]service=/.test(url)) return url;
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + "service=" + encodeURIComponent(chosen.value);
   }
 
   function enhance(form) {
@@ -267,6 +401,7 @@
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
     if (button) button.textContent = t("continue", "Continue");
+    watchEmails(form);
     var busy = false;
 
     function startNew() {
@@ -310,7 +445,7 @@
       busy = true; sendButton.disabled = true; sendButton.textContent = t("sending", "Sending…");
       post(form).then(function (r) {
         if (r.status === 201 && r.data.reference) {
-          var url = r.data.confirmation_url || (form.dataset.kidsConfirmation + "?reference=" + encodeURIComponent(r.data.reference));
+          var url = withService(form, r.data.confirmation_url || (form.dataset.kidsConfirmation + "?reference=" + encodeURIComponent(r.data.reference)));
           sent = { id: idField ? idField.value : "", reference: r.data.reference, url: url };
           store(sentAt, sent);
           save(form, key);  // kept until the confirmation page has been shown (it clears them)

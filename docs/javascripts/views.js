@@ -268,6 +268,26 @@
 
     function refused(text) { var e = new Error(text); e.ours = true; return e; }
 
+    /* The file just sent is checked at once (web/uploads.py check): on AWS it went straight to S3, which checks
+       nothing, so a file that is not what it says would otherwise be refused only at Send. The server's words name
+       the file. If the check cannot be had (a route not there yet, a dropped connection), Send still checks it. */
+    function checked(uploadId, file) {
+      var url = form.getAttribute("action").replace(/[^/]+$/, "uploads/") + encodeURIComponent(uploadId);
+      return fetch(url, {
+        method: "POST",
+        headers: { "Accept": "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify({ filename: file.name, lang: document.documentElement.lang || "en" }),
+        credentials: "same-origin"
+      }).then(function (r) {
+        if (r.status !== 400) return uploadId;
+        return r.json().catch(function () { return {}; }).then(function (d) {
+          var error = d.errors && d.errors[0];
+          if (!error || (error.upload_id && error.upload_id !== uploadId)) return uploadId;
+          throw refused(error.text);
+        });
+      }, function () { return uploadId; });
+    }
+
     function upload(file) {
       var item = el("li", { "class": "kids-file-list__item" }, fill(t("file_sending", "Sending {name}…"), { name: file.name }));
       list.appendChild(item);
@@ -292,7 +312,7 @@
                 throw refused((d.errors && d.errors[0] && d.errors[0].text) || t("file_failed", "The file could not be sent. Try again"));
               });
             }
-            return data.upload_id;
+            return checked(data.upload_id, file);
           });
         });
       }).then(function (id) {
@@ -303,7 +323,9 @@
         // The server's words name no file; several may be chosen at once, so say which one.
         var why = error && error.ours ? error.message :
           t("file_connection", "The file could not be sent. Check your connection and try again");
-        problem(fill(t("file_not_added", "{name} was not added. {problem}"), { name: file.name, problem: why }));
+        // The server's check names the file itself.
+        problem(why.indexOf(file.name) >= 0 ? why :
+          fill(t("file_not_added", "{name} was not added. {problem}"), { name: file.name, problem: why }));
       }).then(function () {
         busy -= 1;
         input.disabled = ids.length >= maxFiles;

@@ -663,3 +663,285 @@ def test_the_new_states_pass_axe_on_phones(browser, site_url, watch, live_server
         context.close()
     watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
     _assert_clean(watch)
+
+
+# 1. A late family is told plainly; a close date is called close -------------------------------------------------
+
+
+def months_before(today, months: int, days: int = 0):
+    """The same day number `months` calendar months before today (the deadline rules' own month arithmetic)."""
+    import datetime as dt
+
+    from functions.forms.domain.deadlines import add_months
+
+    return add_months(today, -months) + dt.timedelta(days=days)
+
+
+def fill_letter_date(page, day) -> None:
+    page.locator("#decision-letter_date-day").fill(str(day.day))
+    page.locator("#decision-letter_date-month").fill(str(day.month))
+    page.locator("#decision-letter_date-year").fill(str(day.year))
+
+
+def tel_link_in(locator) -> None:
+    """The notice's phone number is a tel: link, isolated left to right, as every phone number on the site."""
+    facts = read_facts()
+    link = locator.locator(f'a[href="tel:{facts["phone_link"]}"]').first
+    assert link.inner_text().strip() == facts["phone"]
+    assert link.locator("bdi[dir=ltr]").count() == 1
+
+
+def test_a_late_family_is_told_on_check_your_answers_and_the_confirmation_that_the_dates_have_passed(
+    page, live_server
+):
+    import datetime as dt
+
+    page.goto(live_server.url + "forms/referral/")
+    fill_referral(page, "Lara Latecomer")
+    fill_letter_date(page, months_before(dt.date.today(), 3))
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Check your answers before sending").wait_for()
+    news = page.locator("[data-kids-date-news]")
+    news.wait_for(state="visible")
+    assert "has passed" in news.inner_text()
+    assert "The Tribunal can sometimes accept a late appeal" in news.inner_text()
+    tel_link_in(news)
+    assert "We have your request now" not in news.inner_text()  # not sent yet, and no false comfort
+    no_axe_violations(page)
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url(re.compile(r".*/forms/referral-sent/\?reference=.*"))
+    passed = page.locator('[data-kids-needs="contact_passed"]')
+    assert passed.is_visible() and "has passed" in passed.inner_text()
+    tel_link_in(passed)
+    late = page.locator('[data-kids-needs="appeal_passed"]')
+    assert late.is_visible()
+    assert "The Tribunal can sometimes accept a late appeal" in late.inner_text()
+    assert late.locator('a[href$="other-free-help/"]').count() == 1
+    assert not page.get_by_text("We have your request now").is_visible()
+    no_axe_violations(page)
+
+
+def test_a_family_in_good_time_is_reassured_and_warned_of_nothing(page, live_server):
+    import datetime as dt
+
+    letter = dt.date.today() - dt.timedelta(days=3)
+    page.goto(live_server.url + f"forms/referral-sent/?reference=ABCD2345&letter_date={letter.isoformat()}")
+    assert page.get_by_text("We have your request now").is_visible()
+    assert page.locator(".kids-notice[data-kids-needs]:visible").count() == 0
+
+
+def test_an_appeal_date_that_is_close_is_called_close(page, live_server):
+    import datetime as dt
+
+    from functions.forms.domain.deadlines import SOON, appeal_deadline, how_soon
+
+    today = dt.date.today()
+    letter = next(  # a letter whose appeal date is within the soon days, whatever today is
+        day
+        for day in (months_before(today, 2, days) for days in range(1, 15))
+        if how_soon(appeal_deadline(day, None, today), today) == SOON
+    )
+    for prefix in ("", "ar/"):
+        page.goto(live_server.url + f"{prefix}forms/referral-sent/?reference=ABCD2345&letter_date={letter}")
+        soon = page.locator('[data-kids-needs="appeal_soon"]')
+        assert soon.is_visible()
+        tel_link_in(soon)
+        assert not page.locator('[data-kids-needs="appeal_passed"]').is_visible()
+        no_axe_violations(page)
+
+
+@pytest.mark.parametrize("prefix", ["pl/", "ur/", "ar/"])
+def test_the_late_notices_are_in_every_language_with_the_phone_number_to_tap(page, live_server, prefix):
+    import datetime as dt
+
+    letter = months_before(dt.date.today(), 3)
+    page.goto(live_server.url + f"{prefix}forms/referral-sent/?reference=ABCD2345&letter_date={letter}")
+    for name in ("contact_passed", "appeal_passed"):
+        notice = page.locator(f'[data-kids-needs="{name}"]')
+        assert notice.is_visible()
+        assert "has passed" not in notice.inner_text()  # in the page's language, not English
+        tel_link_in(notice)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    no_axe_violations(page)
+
+
+# 4. The contact method chosen needs its detail, listed with every other error -------------------------------
+
+
+def test_phone_chosen_without_a_number_is_an_error_listed_with_the_others_at_once(page, live_server, watch):
+    page.goto(live_server.url + "forms/referral/")
+    fill_referral(page, "Pip Phoneless")
+    page.get_by_label("Your full name").fill("")
+    page.get_by_label("Email address").fill("")
+    page.locator("[data-field='you.contact_preference']").get_by_label("Phone", exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator("[data-kids-error-summary]")
+    summary.wait_for(state="visible")
+    listed = summary.locator("li").all_inner_texts()
+    assert listed == [
+        "Enter your full name",
+        "Enter a phone number, or choose another way for us to contact you",
+    ]
+    assert summary.locator("a[href='#you-phone']").count() == 1
+    no_axe_violations(page)
+    watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+
+
+# 5. Kinder messages: a 2-digit year, a letter before the birth, a likely typo in an email address -----------
+
+
+def test_a_2_digit_year_and_a_letter_dated_before_the_birth_get_clear_messages(page, live_server, watch):
+    page.goto(live_server.url + "forms/referral/")
+    fill_referral(page, "Yana Twodigits")
+    page.locator("#child-date_of_birth-year").fill("15")
+    page.get_by_role("button", name="Continue").click()
+    summary = page.locator("[data-kids-error-summary]")
+    summary.wait_for(state="visible")
+    assert summary.locator("li").all_inner_texts() == [
+        "Date of birth must include a year with 4 numbers, like 2015"
+    ]
+    page.locator("#child-date_of_birth-year").fill("2015")
+    page.locator("#decision-letter_date-year").fill("2014")
+    page.get_by_role("button", name="Continue").click()
+    summary.get_by_text(
+        "Date on the decision letter must be the same as or after their date of birth"
+    ).wait_for()
+    no_axe_violations(page)
+    watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+
+
+def test_a_likely_typo_in_an_email_address_is_pointed_out_but_never_blocks_the_send(page, live_server):
+    page.goto(live_server.url + "forms/referral/")
+    fill_referral(page, "Gus Gmialuser")
+    page.get_by_label("Email address").fill("gus.gmialuser@gmial.com")
+    page.get_by_label("Email address").blur()
+    hint = page.locator("[data-field='you.email'] [data-kids-typo]")
+    hint.wait_for(state="visible")
+    assert "Did you mean gus.gmialuser@gmail.com?" in hint.inner_text()
+    no_axe_violations(page)
+    page.get_by_role("button", name="Continue").click()
+    check = page.locator("[data-kids-check]")
+    page.get_by_role("heading", name="Check your answers before sending").wait_for()
+    assert "Did you mean gus.gmialuser@gmail.com?" in check.inner_text()
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url(re.compile(r".*/forms/referral-sent/\?reference=.*"))
+    reference = page.locator("[data-kids-fill='reference']").first.inner_text().strip()
+    assert REFERENCE.fullmatch(reference)
+    assert "gus.gmialuser@gmial.com" in team_emails(live_server, "Gus Gmialuser")[0]  # sent as typed
+
+
+def test_the_likely_address_can_be_taken_with_one_button(page, live_server):
+    page.goto(live_server.url + "forms/referral/")
+    page.get_by_label("Email address").fill("someone@hotmial.co.uk")
+    page.get_by_label("Email address").blur()
+    page.get_by_role("button", name="Use this address").click()
+    assert page.get_by_label("Email address").input_value() == "someone@hotmail.co.uk"
+    assert page.locator("[data-kids-typo]").count() == 0
+
+
+# 6. What happens next depends on the service asked for ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("service", "says", "never"),
+    [
+        ("Disagreement resolution", "we first ask the other side if they will take part", "MIAS"),
+        ("My certificate, so I can appeal to the Tribunal", "You do not have to go to mediation", "4 weeks"),
+        ("A call to talk about mediation (MIAS)", "we make the arrangements with you", "the other side"),
+    ],
+)
+def test_what_happens_next_is_for_the_service_asked_for(page, live_server, service, says, never):
+    page.goto(live_server.url + "forms/referral/")
+    fill_referral(page, f"Sam Service-{len(service)}")
+    page.get_by_label(service, exact=True).check()
+    send_referral(page)
+    steps = page.locator(
+        "h2:has-text('What happens next') + div:visible, [data-kids-needs^='steps_']:visible"
+    )
+    text = " ".join(steps.all_inner_texts())
+    assert says in text
+    assert never not in text
+    assert page.locator("[data-kids-needs^='steps_']:visible").count() == 1
+    no_axe_violations(page)
+
+
+# 12. The age limit said as a person would, in every language ----------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "pl", "ur", "ar"])
+def test_the_age_limit_is_said_as_a_person_would(page, live_server, watch, lang):
+    from functions.forms.domain.languages import page_prefix
+    from functions.forms.domain.schemas import get_form
+
+    page.goto(live_server.url + page_prefix(lang) + "forms/referral/")
+    for box, value in (("day", "1"), ("month", "1"), ("year", "1990")):
+        page.locator(f"#child-date_of_birth-{box}").fill(value)
+    page.locator("[data-kids-submit]").click()
+    summary = page.locator("[data-kids-error-summary]")
+    summary.wait_for(state="visible")
+    said = get_form("referral", lang).by_path()["child.date_of_birth"].message("x-max-age-years")
+    assert said in summary.locator("li").all_inner_texts()
+    assert "25" in said and "0 " not in said
+    watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+
+
+# 5. On AWS a file goes straight to S3, which checks nothing: it is still refused by name when it is added ----------
+
+
+def test_a_fake_png_sent_straight_to_storage_as_on_aws_is_refused_by_name_when_added(
+    page, live_server, tmp_path, watch
+):
+    from functions.forms import bootstrap
+    from functions.forms.domain.files import incoming_key
+
+    fake = tmp_path / "x.png"
+    fake.write_bytes(b"This is a letter, not a picture.\n" * 20)
+
+    def like_s3(route) -> None:
+        """Our upload target, standing in for S3: the file is kept as it came, with no check (S3 makes none)."""
+        if route.request.method != "POST" or "multipart" not in (
+            route.request.headers.get("content-type") or ""
+        ):
+            route.continue_()
+            return
+        upload_id = route.request.url.rsplit("/", 1)[-1]
+        bootstrap.services().uploads.write(
+            incoming_key(upload_id), fake.read_bytes(), "application/octet-stream"
+        )
+        route.fulfill(status=204, body="")
+
+    page.route("**/api/uploads/*", like_s3)
+    page.goto(live_server.url + "forms/child-views/")
+    next_until(page, "files")
+    page.locator("#files").set_input_files(str(fake))
+    error = page.locator("[data-field='files'] .kids-error-message")
+    error.wait_for(state="visible")
+    assert "x.png was not added" in error.inner_text()
+    assert "x.png" not in page.locator(".kids-file-list").inner_text()
+    no_axe_violations(page)
+    watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+
+
+def test_the_team_email_names_the_drawing_as_sent_with_its_type_and_real_size(page, live_server, tmp_path):
+    from email import message_from_string, policy
+
+    from functions.forms.domain.files import size_words
+
+    page.goto(live_server.url + "forms/child-views/")
+    next_until(page, "files")
+    page.locator("#files").set_input_files(str(drawing(tmp_path, "Our garden.png")))
+    page.get_by_text("Our garden.png is added").wait_for()
+    next_until(page, "agree_to_send")
+    page.get_by_label("I am happy for you to send this to the mediator").check()
+    page.get_by_role("button", name="Send my views").click()
+    page.wait_for_url(re.compile(r".*/forms/child-views-sent/\?reference=.*"))
+    reference = page.locator("[data-kids-fill='reference']").first.inner_text().strip()
+    (email,) = team_emails(live_server, reference)
+    message = message_from_string(email, policy=policy.default)
+    text = message.get_body(("plain",)).get_content()
+    (attachment,) = message.iter_attachments()
+    size = size_words(len(attachment.get_content()))  # the real size of the file the team gets
+    assert f'drawing-1.png, sent as "Our garden.png" (PNG drawing, {size}): attached.' in text
+    assert "0.0 MB" not in text
+    ids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
+    assert ids == [], ids  # no file is listed by its raw id

@@ -93,6 +93,11 @@ def valid_answers(draw, form: str) -> dict[str, Any]:
     if form == "referral" and isinstance(answers.get("child"), dict):
         # A rule across fields (x-required-after-school-age) that the generator cannot know: said either way.
         answers["child"]["young_person_agrees"] = draw(st.sampled_from(["yes", "lacks_capacity"]))
+        # Another (x-date-order): a decision letter is not dated before the child was born.
+        decision = answers.get("decision") if isinstance(answers.get("decision"), dict) else {}
+        born, letter = answers["child"].get("date_of_birth"), decision.get("letter_date")
+        if isinstance(born, str) and isinstance(letter, str) and letter < born:
+            decision["letter_date"] = born
     return answers
 
 

@@ -53,6 +53,18 @@ def accept(store: UploadStore, upload_id: str) -> dict[str, Any]:
     return info
 
 
+def check_added(store: UploadStore, upload_id: str, filename: object) -> dict[str, Any]:
+    """A file just added on the page (sent straight to S3 on AWS, which checks nothing): check it now, so that a
+    file that is not what it says is refused while the family is still at that question, not at Send. Its name as
+    sent (cleaned: files.sent_name) is kept beside it for the team's email. Raises FileRefused."""
+    info = accept(store, upload_id)
+    name = f.sent_name(filename)
+    if name and info.get("name") != name:
+        info = {**info, "name": name}
+        store.write(clean_key(upload_id) + ".json", json.dumps(info).encode(), "application/json")
+    return info
+
+
 def keep(store: UploadStore, data: bytes) -> str:
     """A file that came inside a form post (no JavaScript): stored under a new id, then checked like any other."""
     upload_id = f.new_upload_id()
@@ -119,24 +131,29 @@ def email_files(
                 f"File {number} could not be checked, so it was not sent. Ask the family for it again."
             )
             continue
-        filename = f.email_name(found, number)
-        size = f"{len(data) / 2**20:.1f} MB"
-        if total + len(data) <= f.EMAIL_ATTACH_BYTES:
-            attachments.append((filename, found.content_type, data))
-            total += len(data)
-            lines.append(f"{filename} ({size}): attached.")
-        else:
-            link = file_tokens.link(services.settings.site_url, services.link_key(), upload_id, number)
-            lines.append(
-                f"{filename} ({size}): too large to attach. Download it by {file_tokens.expiry_text()} "
-                f"(the link works for {file_tokens.LINK_DAYS} days): {link}"
-            )
-        # What was done to this very file (kept beside it when it was checked); a file kept before its kind
-        # was cleaned has no "cleaning" and counts as not cleaned unless it was.
+        # What was kept beside this very file when it was checked: its name as sent, and what was done to it.
         try:
             kept = json.loads(store.read(clean_key(upload_id) + ".json"))
         except (StorageError, ValueError):
             kept = {}
+        kept = kept if isinstance(kept, dict) else {}
+        filename = f.email_name(found, number)
+        # The name it was sent with, what it really is and its real size:
+        # 'drawing-1.png, sent as "sun.png" (PNG drawing, 34 KB)'. A form sent without JavaScript gives no name.
+        sent_as = f.sent_name(kept.get("name"))
+        named = f'{filename}, sent as "{sent_as}"' if sent_as else filename
+        about = f"{named} ({f.type_words(found)}, {f.size_words(len(data))})"
+        if total + len(data) <= f.EMAIL_ATTACH_BYTES:
+            attachments.append((filename, found.content_type, data))
+            total += len(data)
+            lines.append(f"{about}: attached.")
+        else:
+            link = file_tokens.link(services.settings.site_url, services.link_key(), upload_id, number)
+            lines.append(
+                f"{about}: too large to attach. Download it by {file_tokens.expiry_text()} "
+                f"(the link works for {file_tokens.LINK_DAYS} days): {link}"
+            )
+        # A file kept before its kind was cleaned has no "cleaning" and counts as not cleaned unless it was.
         cleaning = kept.get("cleaning") or ("all" if kept.get("cleaned") else "none")
         if cleaning == "some":
             lines.append(

@@ -398,6 +398,23 @@ def work_out(
     return result
 
 
+PASSED = "passed"
+SOON = "soon"
+IN_TIME = "in_time"
+
+
+def how_soon(deadline: dt.date, today: dt.date) -> str:
+    """PASSED once the day is over, SOON within ``urgent_within_days`` days (the day itself included), else IN_TIME.
+
+    The same number of days makes the team's email URGENT (message.py), so the family and the team are told a date
+    is close at the same time; it also leaves a few working days for a certificate before the date.
+    """
+    days_left = (deadline - today).days
+    if days_left < 0:
+        return PASSED
+    return SOON if days_left <= _fact("urgent_within_days") else IN_TIME
+
+
 def format_date(d: dt.date) -> str:
     """A date in words, as on GOV.UK: "Tuesday 1 December 2026"."""
     return f"{DAY_NAMES[d.weekday()]} {d.day} {MONTH_NAMES[d.month - 1]} {d.year}"

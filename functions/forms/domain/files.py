@@ -920,8 +920,47 @@ def is_upload_id(text: object) -> bool:
 
 
 def email_name(found: FileType, number: int) -> str:
-    """The name a file has in the team's email: never the name it was uploaded with."""
+    """The name a file has in the team's email: never the name it was uploaded with (that name, cleaned by
+    sent_name, is only said beside it in the email's text)."""
     return f"{found.kind}-{number}.{found.extension}"
+
+
+# The longest file name kept, in characters; a longer one keeps its start and its extension.
+MAX_NAME_CHARS = 80
+_UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def sent_name(name: object) -> str:
+    """A file's name as the family's device gave it, safe to show and to use as an attachment's name: no folders,
+    no invisible or control characters (which can hide or reorder text), none of the characters a file system or
+    mail program reads as special, no leading dots, single spaces, at most MAX_NAME_CHARS. "" when nothing is left."""
+    import unicodedata
+
+    if not isinstance(name, str):
+        return ""
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+    name = _UNSAFE_IN_NAMES.sub("_", unicodedata.normalize("NFC", name))
+    name = " ".join(name.split()).lstrip(".").strip()
+    if len(name) > MAX_NAME_CHARS:
+        _, dot, extension = name.rpartition(".")
+        keep = extension if dot and len(extension) <= 5 else ""
+        name = name[: MAX_NAME_CHARS - len(keep) - 2].rstrip() + "…" + ("." + keep if keep else "")
+    return name
+
+
+def size_words(size: int) -> str:
+    """A file's real size as a person says it: "820 bytes", "34 KB", "2.5 MB" (never "0.0 MB")."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 2**20:
+        return f"{round(size / 1024)} KB"
+    return f"{size / 2**20:.1f} MB"
+
+
+def type_words(found: FileType) -> str:
+    """What a file really is, for the team: "PNG drawing", "MP3 recording"."""
+    return f"{found.extension.upper()} {found.kind}"
 
 
 def incoming_key(upload_id: str) -> str:

@@ -41,6 +41,9 @@ ENGLISH: dict[str, str] = {
     "yes": "Yes",
     "not_sent_connection": "Your answers have not been sent. They are saved on this device. "
     "Check your connection and try again.",
+    # A hint, never an error: the address is sent as typed
+    "email_typo": "Did you mean {address}?",
+    "email_typo_use": "Use this address",
     # The forms' scripts after a send, and the views form's own script (docs/javascripts/views.js)
     "sent_title": "You have sent this request",
     "sent_reference": "Your reference number is",
@@ -177,6 +180,8 @@ def script_texts(lang: str) -> dict[str, str]:
         "not_given",
         "yes",
         "not_sent_connection",
+        "email_typo",
+        "email_typo_use",
         "error_prefix",
         "optional",
         *SCRIPT_AFTER_SEND,

@@ -35,6 +35,12 @@ def _value_text(field: Field, value: Any) -> str:
             return value
     if "enum" in field.schema:
         return field.option_label(value)
+    if field.widget == "files" and isinstance(value, list):
+        # Files are stored under server-made ids, which tell the team nothing: each file's name as sent, what it
+        # is and its size are at the top of the email (application/uploads.email_files).
+        if not value:
+            return "None"
+        return f"{len(value)} file{'s' if len(value) != 1 else ''}: named at the top of this email"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "None"
     return str(value)
@@ -272,7 +278,8 @@ def build_family_copy(record: dict[str, Any], *, sender: str, reply_to: str) -> 
         return own.format(**values) if own else i18n.text(key, lang, **values)
 
     words = {key: t(key) for key in COPY_WORDS}
-    steps = [str(step) for step in form.settings.copy_next_steps]
+    # What happens next for the service asked for (a MIAS and mediation, a certificate, disagreement resolution).
+    steps = [str(step) for step in form.next_steps_for(record.get("answers") or {})]
     message = EmailMessage(policy=SMTP)
     message["Subject"] = words["copy_subject"]
     message["From"] = sender

@@ -95,6 +95,10 @@ class FormSettings:
     copy_field: str | None = None  # the box: send me a copy
     copy_email_field: str | None = None  # where the copy goes
     copy_next_steps: tuple[str, ...] = ()  # "what happens next" in the family's copy
+    # What happens next depends on what was asked for: the answer at copy_next_steps_field picks its own steps
+    # here; an answer not listed keeps copy_next_steps.
+    copy_next_steps_field: str | None = None
+    copy_next_steps_by: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The copy's own words where the shared ones (i18n.ENGLISH, copy_*) do not fit this form
     copy_words: dict[str, str] = field(default_factory=dict)
     files_field: str | None = None  # drawings and recordings
@@ -109,6 +113,8 @@ class FormSettings:
         for key in ("email_top_fields", "copy_next_steps"):
             if key in values:
                 values[key] = tuple(values[key])
+        if "copy_next_steps_by" in values:
+            values["copy_next_steps_by"] = {k: tuple(v) for k, v in values["copy_next_steps_by"].items()}
         if values.get("young_from") is not None:
             values["young_from"] = int(values["young_from"])  # "{{ facts.young_person_age }}" in the schema
         return cls(**values)
@@ -126,6 +132,17 @@ class Form:
     @property
     def settings(self) -> FormSettings:
         return _settings(self)
+
+    def next_steps_for(self, answers: dict[str, Any]) -> tuple[str, ...]:
+        """What happens next for these answers (the service asked for), in the form's language."""
+        settings = self.settings
+        path = settings.copy_next_steps_field
+        value: Any = answers
+        for part in (path or "").split(".") if path else ():
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and value in settings.copy_next_steps_by:
+            return settings.copy_next_steps_by[value]
+        return settings.copy_next_steps
 
     @property
     def title(self) -> str:
@@ -178,7 +195,15 @@ FIELD_KEYS = (
     "x-no-js-hint",
     "x-no-js-words",
 )
-FORM_KEYS = ("title", "send_label", "submit_label", "additionalProperties", "copy_next_steps", "copy_words")
+FORM_KEYS = (
+    "title",
+    "send_label",
+    "submit_label",
+    "additionalProperties",
+    "copy_next_steps",
+    "copy_next_steps_by",
+    "copy_words",
+)
 
 
 def _merge(schema: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +238,7 @@ def translate(form: Form, lang: str) -> Form:
     if "title" in form_words:
         schema["title"] = form_words["title"]
     settings = dict(schema.get("x-form", {}))
-    for key in ("send_label", "submit_label", "copy_next_steps", "copy_words"):
+    for key in ("send_label", "submit_label", "copy_next_steps", "copy_next_steps_by", "copy_words"):
         if key in form_words:
             settings[key] = form_words[key]
     schema["x-form"] = settings

@@ -85,6 +85,19 @@ def _required_after_school_age(
         yield ValidationError("the young person's agreement is needed")
 
 
+def _date_order(
+    validator: Validator, rule: dict[str, Any], instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """`x-date-order`: one answered date may not come before another (a decision letter about a child is not dated
+    before the child was born). Either date missing, not real or in the future: their own checks say so instead."""
+    earlier = _as_date(_answer(instance, rule["earlier"]))
+    later = _as_date(_answer(instance, rule["later"]))
+    if earlier is not None and later is not None and later < earlier <= _today.get():
+        from jsonschema import ValidationError
+
+        yield ValidationError(f"{rule['later']} is before {rule['earlier']}")
+
+
 # jsonschema's own "email" check only looks for an "@"; an address we reply to (Reply-To) and send the family's
 # copy to must be usable, or the email fails later where nobody sees it. The longest an address can be (RFC 5321);
 # a longer one is refused by the field's maxLength, whose message says what is wrong.
@@ -160,6 +173,7 @@ def _validator_class() -> tuple[type[Validator], FormatChecker]:
             "x-not-future": _not_future,
             "x-max-age-years": _max_age_years,
             "x-required-after-school-age": _required_after_school_age,
+            "x-date-order": _date_order,
         },
     )
     return extended, formats
@@ -196,9 +210,20 @@ def _locate(form: Form, error: ValidationError) -> list[tuple[str, str, str | No
     if keyword == "required" and isinstance(error.instance, dict):
         wanted = error.validator_value if isinstance(error.validator_value, list) else []
         missing = [n for n in wanted if n not in error.instance]
-        return [(p, k, None) for n in missing for p, k in _expand_required(form, dotted + n)]
+        # A rule across questions (the contact method chosen needs its detail) names its own message.
+        own = schema.get("x-message-key")
+        found: list[tuple[str, str, str | None]] = [
+            (p, own if isinstance(own, str) else k, None)
+            for n in missing
+            for p, k in _expand_required(form, dotted + n)
+        ]
+        return found
     if keyword == "x-required-after-school-age" and isinstance(error.validator_value, dict):
         return [(str(error.validator_value["field"]), "required", None)]
+    if keyword == "x-date-order" and isinstance(error.validator_value, dict):
+        return [(str(error.validator_value["later"]), str(error.validator_value["message"]), None)]
+    if keyword == "format" and _year_not_four_digits(form, prefix, error.instance):
+        return [(prefix, "x-year-digits", None)]
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         known = set(schema.get("properties", {}))
         return [(dotted + n, "additionalProperties", n) for n in error.instance if n not in known]
@@ -220,6 +245,15 @@ def _message(form: Form, path: str, keyword: str, extra: str | None) -> str:
     if field is None:
         return "Check your answers"
     return field.message(keyword)
+
+
+def _year_not_four_digits(form: Form, path: str, value: Any) -> bool:
+    """A date whose year was not typed with 4 numbers ('26' for 2026): the page's boxes arrive as 'YY-MM-DD'."""
+    field = form.by_path().get(path)
+    if field is None or field.widget != "date" or "x-year-digits" not in field.schema.get("x-messages", {}):
+        return False
+    year = value.split("-", 1)[0] if isinstance(value, str) else ""
+    return year.isascii() and year.isdigit() and len(year) != 4
 
 
 def _rank(error: ValidationError) -> tuple[bool, Any]:

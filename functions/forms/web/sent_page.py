@@ -16,7 +16,7 @@ from functools import cache
 from functions.forms.application.services import Services
 from functions.forms.domain import i18n, languages
 from functions.forms.domain.html import render
-from functions.forms.domain.schemas import FORM_FILES, get_form
+from functions.forms.domain.schemas import FORM_FILES, Form, get_form
 from functions.forms.web.confirmation import choose_words, fill, values_from_query
 from functions.forms.web.request import Request
 from functions.forms.web.responses import Response, html_response, problem
@@ -43,12 +43,23 @@ def page_for(path: str, site_path: str = "/") -> str | None:
     return confirmation_pages(site_path).get(path)
 
 
+def form_for_page(page: str, lang: str) -> Form | None:
+    """The form whose confirmation page this is ('pl/forms/referral-sent/' is the referral form's), in the language."""
+    for name in FORM_FILES:
+        form = get_form(name, lang)
+        if page == f"{languages.page_prefix(lang)}{form.settings.confirmation_page}":
+            return form
+    return None
+
+
 def show(request: Request, services: Services) -> Response:
     """GET a confirmation page, filled in from its query string."""
     page = page_for(request.path, services.settings.site_path)
     query = request.query
     lang = (page or "").split("/", 1)[0]
-    values = values_from_query(query, lang if lang in languages.LANGUAGES else languages.DEFAULT)
+    lang = lang if lang in languages.LANGUAGES else languages.DEFAULT
+    form = form_for_page(page, lang) if page else None
+    values = values_from_query(query, lang, form=form)
     html = services.site_pages.read(page) if page else None
     if html is None:
         if not page:

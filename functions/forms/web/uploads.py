@@ -10,6 +10,11 @@ How a file travels, with JavaScript:
    type from its content (S3 emulators do not enforce the POST policy, so this check is ours), strip the
    metadata of photos, and keep a clean copy under the server-made id.
 Without JavaScript the files come inside the form post (multipart, 4 MB each) and take step 3 directly.
+2b. once the file is sent, the page asks POST /api/uploads/<upload_id> with {"filename", "lang"} (JSON) to check it at
+   once (step 3 for this one file): a file that is not what it says is refused while the family is still at the
+   files question, by name and with its upload_id, rather than at Send. On AWS this route needs the forms API
+   function's S3 rights (template.yaml routes it there); where it is not routed, the page keeps the file and Send
+   checks it as before.
 
 Keys: incoming/<id> (as uploaded), files/<id> (checked and cleaned) and files/<id>.json (what it is). The
 stores are adapters (adapters/local.py, adapters/aws.py); the checks are application/uploads.py.
@@ -22,7 +27,9 @@ import json
 import logging
 
 from functions.forms.application.services import Services
+from functions.forms.application.uploads import check_added
 from functions.forms.domain import files as f
+from functions.forms.domain import i18n, languages
 from functions.forms.domain.facts import facts
 from functions.forms.ports import StorageError
 from functions.forms.web.multipart import parse_multipart
@@ -107,8 +114,48 @@ def new_upload(request: Request, services: Services) -> Response:
     )
 
 
+def check(request: Request, services: Services) -> Response:
+    """POST /api/uploads/<id> with JSON: check the file just added, on AWS as locally. 200 with its name as kept, its
+    real type and size; 400 with an error that names the file and carries its upload_id."""
+    upload_id = request.params["upload_id"]
+    if not f.is_upload_id(upload_id):
+        return problem(404, "There is no upload waiting at this address")
+    body = request.body()
+    if len(body) > 4096:
+        return problem(413, "The request is too large")
+    try:
+        details = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return problem(400, "The file's details are not valid JSON")
+    if not isinstance(details, dict):
+        return problem(400, "Send the file's details as a JSON object")
+    lang = languages.choose(details.get("lang"))
+    name = f.sent_name(details.get("filename"))
+    try:
+        info = check_added(services.uploads, upload_id, name)
+    except f.FileRefused as refused:
+        log.info("upload refused when added")
+        text = i18n.text("file_not_added", lang, name=name, problem=refused.text) if name else refused.text
+        error = {"field": "files", "href": "#files", "text": text, "upload_id": upload_id}
+        return json_response(400, {"title": i18n.text("error_summary_title", lang), "errors": [error]})
+    except StorageError:
+        return _storage_down("check")
+    return json_response(
+        200,
+        {
+            "upload_id": upload_id,
+            "name": info.get("name", ""),
+            "content_type": info["content_type"],
+            "size": info["size"],
+        },
+    )
+
+
 def receive(request: Request, services: Services) -> Response:
-    """POST /api/uploads/<id>: the local upload target (there is none on AWS: S3 takes the file there)."""
+    """POST /api/uploads/<id>: the local upload target (there is none on AWS: S3 takes the file there); with JSON,
+    the check of a file just added (check)."""
+    if request.content_type == "application/json":
+        return check(request, services)
     store, upload_id = services.uploads, request.params["upload_id"]
     if not store.receives_posts or not f.is_upload_id(upload_id):
         return problem(404, "There is no upload waiting at this address")

@@ -282,7 +282,8 @@ def test_a_heic_is_kept_as_a_clean_jpeg_and_sent_as_drawing_1_jpg(services, tmp_
     assert attachment.get_filename() == "drawing-1.jpg" and attachment.get_content_type() == "image/jpeg"
     picture = Image.open(io.BytesIO(attachment.get_content()))
     assert picture.format == "JPEG" and picture.size == (32, 64) and dict(picture.getexif()) == {}
-    assert "drawing-1.jpg (0.0 MB): attached." in text and "hidden details" not in text
+    size = files.size_words(len(attachment.get_content()))
+    assert f"drawing-1.jpg (JPG drawing, {size}): attached." in text and "hidden details" not in text
 
 
 def test_the_email_warns_about_the_files_whose_hidden_details_may_remain_and_no_others(services, tmp_path):
@@ -356,3 +357,70 @@ def test_the_upload_target_and_the_email_worker_need_no_cleaning_library(service
         assert [deliver(services, *item) for item in queued] == ["sent"]
     message, _ = team_email(tmp_path)
     assert [a.get_filename() for a in message.iter_attachments()] == ["drawing-1.jpg"]
+
+
+# Issue 18: a file checked when it is added (S3 on AWS checks nothing), and named as sent in the team's email ------
+
+
+def check_added_file(services, upload_id: str, filename: str, lang: str = "en") -> dict[str, Any]:
+    body = json.dumps({"filename": filename, "lang": lang}).encode()
+    return handle(event(f"/api/uploads/{upload_id}", body, "application/json"), services)
+
+
+def landed_as_on_s3(services, data: bytes) -> str:
+    """A file that reached the store the way S3 takes it: straight from the browser, unchecked."""
+    upload_id = files.new_upload_id()
+    services.uploads.write(files.incoming_key(upload_id), data, "application/octet-stream")
+    return upload_id
+
+
+@pytest.mark.parametrize("lang", ["en", "pl", "ar"])
+def test_a_fake_png_is_refused_when_it_is_added_naming_the_file_with_its_upload_id(services, lang):
+    upload_id = landed_as_on_s3(services, b"This is a letter, not a picture.\n" * 20)
+    response = check_added_file(services, upload_id, "C:\\fakepath\\x.png", lang)
+    assert response["statusCode"] == 400
+    error = json.loads(response["body"])["errors"][0]
+    assert error["upload_id"] == upload_id
+    assert error["field"] == "files"
+    assert "x.png" in error["text"] and "fakepath" not in error["text"]
+    assert (error["text"].startswith("x.png was not added.")) is (lang == "en")
+
+
+def test_a_real_drawing_added_is_kept_with_its_name_type_and_real_size(services):
+    upload_id = landed_as_on_s3(services, png())
+    response = check_added_file(services, upload_id, "../sun\u202e.png")
+    assert response["statusCode"] == 200
+    kept = json.loads(response["body"])
+    assert kept["upload_id"] == upload_id
+    assert kept["name"] == "sun.png"  # no folder, no direction override
+    assert kept["content_type"] == "image/png" and kept["size"] > 0
+
+
+def test_the_team_email_names_each_file_as_sent_with_its_type_and_real_size(services):
+    drawing = landed_as_on_s3(services, png())
+    check_added_file(services, drawing, "Our garden.png")
+    nameless = landed_as_on_s3(services, png())
+    check_added_file(services, nameless, "")  # as a file added without JavaScript: no name was sent
+    record = {"answers": {"files": [drawing, nameless]}}
+    _, lines = email_files(record, get_form("child-views"), services)
+    size = files.size_words(len(services.uploads.read(files.clean_key(drawing))))
+    assert lines[0] == f'drawing-1.png, sent as "Our garden.png" (PNG drawing, {size}): attached.'
+    assert lines[1].startswith("drawing-2.png (PNG drawing, ")
+    assert "0.0 MB" not in " ".join(lines) and "bytes" in size
+
+
+def test_the_answers_in_the_team_email_never_list_files_by_their_raw_ids(services):
+    from functions.forms.domain.message import build_message
+
+    upload_id = files.new_upload_id()
+    record = {
+        "form": "child-views",
+        "submission_id": str(uuid.uuid4()),
+        "reference": "ABCD2345",
+        "received_at": "2026-12-03T10:00:00+00:00",
+        "answers": {"files": [upload_id]},
+    }
+    message = build_message(record, sender="Forms <forms@example.org>", to="team@example.org")
+    text = message.get_body(("plain",)).get_content()
+    assert upload_id not in text
+    assert "1 file: named at the top of this email" in text

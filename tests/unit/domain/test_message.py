@@ -351,3 +351,54 @@ def test_a_childs_views_for_the_mediator_only_say_so_in_the_subject_and_the_body
     assert everyone["Subject"] == "Child's views - ABCD2345"
     assert "MEDIATOR ONLY" not in everyone.get_body(("plain",)).get_content()
     assert "Sunny" not in message["Subject"]
+
+
+# What happens next depends on the service asked for (issue 18 point 6) ---------------------------------------------
+
+
+def family_copy_text(service, lang="en"):
+    from functions.forms.domain.message import build_family_copy
+
+    answers = referral(service=service, you__send_me_a_copy=True)
+    copy = build_family_copy(
+        {**record(answers), "lang": lang}, sender="Forms <forms@example.org>", reply_to="team@example.org"
+    )
+    assert copy is not None
+    parsed = message_from_bytes(copy.as_bytes(), policy=policy.default)
+    return parts(parsed)
+
+
+@pytest.mark.parametrize("service", ["mias", "mediation"])
+def test_the_familys_copy_for_a_mias_or_mediation_tells_of_the_call_the_meeting_and_the_certificate(service):
+    text, html = family_copy_text(service)
+    for said in (text, html):
+        assert "information and advice call (MIAS)" in said
+        assert "within about 4 weeks" in said
+        assert "we send your certificate within 3 working days" in said
+        assert "disagreement resolution" not in said.lower()
+
+
+def test_the_familys_copy_for_a_certificate_only_tells_of_the_certificate_and_the_appeal_not_the_meeting():
+    text, html = family_copy_text("certificate")
+    for said in (text, html):
+        assert "You do not have to go to mediation" in said
+        assert "we send your certificate within 3 working days" in said
+        assert "appeal to the Tribunal" in said
+        assert "4 weeks" not in said and "disagreement resolution" not in said.lower()
+
+
+def test_the_familys_copy_for_disagreement_resolution_tells_of_asking_the_other_side_not_mias_or_certificates():
+    text, html = family_copy_text("disagreement_resolution")
+    for said in (text, html):
+        assert "we first ask the other side if they will take part" in said
+        assert "MIAS" not in said and "certificate" not in said.lower()
+
+
+@pytest.mark.parametrize("lang", ["pl", "ur", "ar"])
+def test_each_services_steps_are_in_every_language(lang):
+    texts = {service: family_copy_text(service, lang)[0] for service in ("mediation", "certificate")}
+    texts["dr"] = family_copy_text("disagreement_resolution", lang)[0]
+    english = family_copy_text("disagreement_resolution")[0]
+    assert len(set(texts.values())) == 3
+    assert "voluntary" not in texts["dr"] and texts["dr"] != english
+    assert "MIAS" not in texts["dr"] and "MIAS" in texts["certificate"]

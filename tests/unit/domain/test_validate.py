@@ -47,7 +47,7 @@ def test_error_links_point_at_the_first_box_of_a_date_and_at_the_input_id():
         (
             {"child__date_of_birth": "2000-11-27", "child__young_person_agrees": "yes"},
             "child.date_of_birth",
-            "We can help with children and young people aged 0 to 25. Call us if the young person is older",
+            "The child or young person must be 25 or younger. Call us if they are older",
         ),
         (
             {"decision__letter_date": "2026-11-29"},
@@ -92,11 +92,59 @@ def test_a_26_year_old_is_refused_but_a_25_year_old_is_not():
 
 
 def test_email_or_phone_is_needed_but_not_both():
-    assert errors_of(referral(you__email=...)) == {}
+    assert errors_of(referral(you__email=..., you__contact_preference="phone")) == {}
     assert errors_of(referral(you__phone=...)) == {}
-    assert errors_of(referral(you__phone=..., you__email=...)) == {
+    assert errors_of(referral(you__phone=..., you__email=..., you__contact_preference="either")) == {
         "you.email": "Enter an email address or a phone number, so we can reach you"
     }
+
+
+@pytest.mark.parametrize(
+    ("chosen", "missing", "text"),
+    [
+        ("phone", "phone", "Enter a phone number, or choose another way for us to contact you"),
+        ("email", "email", "Enter an email address, or choose another way for us to contact you"),
+    ],
+)
+def test_the_contact_method_chosen_needs_its_detail(chosen, missing, text):
+    answers = referral(you__contact_preference=chosen, **{f"you__{missing}": ...})
+    assert errors_of(answers) == {f"you.{missing}": text}
+
+
+def test_a_rule_across_questions_is_listed_with_every_other_error_at_once():
+    answers = referral(you__contact_preference="phone", you__phone=..., you__name=..., local_authority=...)
+    assert list(errors_of(answers)) == ["you.name", "you.phone", "local_authority"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "text"),
+    [
+        ({"decision__letter_date": "26-10-20"}, "decision.letter_date", "year with 4 numbers, like 2026"),
+        ({"child__date_of_birth": "15-03-27"}, "child.date_of_birth", "year with 4 numbers, like 2015"),
+        ({"child__date_of_birth": "20155-03-27"}, "child.date_of_birth", "year with 4 numbers, like 2015"),
+    ],
+)
+def test_a_year_not_typed_with_4_numbers_says_so_in_the_dates_pages_words(change, field, text):
+    assert errors_of(referral(**change))[field].endswith(f"must include a {text}")
+
+
+def test_a_decision_letter_dated_before_the_child_was_born_is_refused():
+    answers = referral(child__date_of_birth="2015-03-27", decision__letter_date="2015-03-26")
+    assert errors_of(answers) == {
+        "decision.letter_date": "Date on the decision letter must be the same as or after their date of birth"
+    }
+    assert errors_of(referral(child__date_of_birth="2015-03-27", decision__letter_date="2015-03-27")) == {}
+
+
+@pytest.mark.parametrize("lang", ["pl", "ur", "ar"])
+def test_the_new_messages_are_in_every_language(lang):
+    answers = referral(you__contact_preference="phone", you__phone=..., decision__letter_date="2014-01-01")
+    english = validate("referral", answers, today=TODAY, lang="en")
+    translated = validate("referral", answers, today=TODAY, lang=lang)
+    assert (
+        [e.field for e in translated] == [e.field for e in english] == ["you.phone", "decision.letter_date"]
+    )
+    assert all(t.text != e.text for t, e in zip(translated, english, strict=True))
 
 
 def test_letter_date_is_not_needed_for_disagreement_resolution():
@@ -170,8 +218,7 @@ def test_the_views_forms_age_limits_are_the_services_own_facts():
     age = get_form("child-views").by_path()["about.age"].schema
     assert (age["minimum"], age["maximum"]) == (facts()["age_from"], facts()["age_to"])
     assert age["x-messages"]["maximum"] == (
-        f"This form is for children and young people aged {facts()['age_from']} to {facts()['age_to']}. "
-        f"Age must be {facts()['age_to']} or less"
+        f"This form is for children and young people who are {facts()['age_to']} or younger"
     )
 
 
@@ -304,3 +351,17 @@ def test_a_parent_asking_for_a_young_person_over_school_age_says_whether_they_ag
 def test_a_young_person_asking_for_themself_is_not_asked_whether_they_agree():
     themself = referral(child__date_of_birth="2008-03-01", you__role="young_person")
     assert errors_of(themself, dt.date(2026, 12, 3)) == {}
+
+
+@pytest.mark.parametrize("lang", ["en", "pl", "ur", "ar"])
+def test_the_age_limit_is_said_as_a_person_would_with_only_the_upper_age(lang):
+    from functions.forms.domain.facts import facts
+
+    born = referral(child__date_of_birth="1990-01-01", child__young_person_agrees="yes")
+    said = {e.field: e.text for e in validate("referral", born, today=TODAY, lang=lang)}[
+        "child.date_of_birth"
+    ]
+    views = get_form("child-views", lang).by_path()["about.age"].message("maximum")
+    for text in (said, views):
+        assert str(facts()["age_to"]) in text
+        assert f"{facts()['age_from']} " not in text and "aged" not in text  # not "aged 0 to 25"

@@ -35,6 +35,7 @@ def test_a_missing_answer_beats_anyof_on_the_same_question():
         shown("referral", answers)["you.email"] == "Enter an email address so we can send you a confirmation"
     )
     del you["send_me_a_copy"]
+    you["contact_preference"] = "either"
     assert (
         shown("referral", answers)["you.email"]
         == "Enter an email address or a phone number, so we can reach you"

@@ -235,7 +235,12 @@ def test_a_date_box_with_thousands_of_digits_gets_the_dates_message(services, bo
     # int() refuses a string of more than 4,300 digits: it must not be asked to read one.
     status, body = send_referral(services, referral(), "form", {f"child.date_of_birth-{box}": "1" * 5000})
     assert status == 400
-    assert errors(body) == {"child.date_of_birth": "Date of birth must be a real date"}
+    expected = (
+        "Date of birth must include a year with 4 numbers, like 2015"
+        if box == "year"
+        else "Date of birth must be a real date"
+    )
+    assert errors(body) == {"child.date_of_birth": expected}
 
 
 @pytest.mark.parametrize(

@@ -141,3 +141,12 @@ def test_without_javascript_the_thanks_are_in_the_words_for_the_readers_age(tmp_
     page = get(services, "/forms/child-views-sent/", query)["body"]
     assert ('<p data-kids-words="child" hidden>' in page) is young
     assert ('<p data-kids-words="young" hidden>' in page) is not young
+
+
+@pytest.mark.parametrize("path", ["/forms/referral-sent/", "/pl/forms/referral-sent/"])
+def test_the_steps_for_the_service_asked_for_are_shown_in_each_language(services, tmp_path, path):
+    page = '<div data-kids-unless="steps">All</div><div data-kids-needs="steps_certificate" hidden>Certificate</div>'
+    (tmp_path / "site" / path.strip("/") / "index.html").write_text(page, encoding="utf-8")
+    body = get(services, path, {"reference": "ABCDEFGH", "service": "certificate"})["body"]
+    assert '<div data-kids-unless="steps" hidden>' in body
+    assert '<div data-kids-needs="steps_certificate">' in body
