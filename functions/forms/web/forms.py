@@ -52,6 +52,11 @@ def _confirmation_location(form: Form, services: Services, reference: str, answe
     letter_date = _answer(answers, form.settings.deadline_field)
     if isinstance(letter_date, str):
         query["letter_date"] = letter_date
+    # What happens next depends on the service asked for: the confirmation page shows that service's steps.
+    steps_path = form.settings.copy_next_steps_field
+    service = _answer(answers, steps_path)
+    if steps_path and isinstance(service, str):
+        query[steps_path.rsplit(".", 1)[-1]] = service
     # The views form's thanks in the young person's words from their age on, with JavaScript or without.
     age, young_from = _answer(answers, form.settings.age_field), form.settings.young_from
     if isinstance(age, int) and not isinstance(age, bool) and young_from and age >= int(young_from):

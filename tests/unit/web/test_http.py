@@ -109,6 +109,7 @@ def test_a_plain_form_post_is_redirected_to_the_confirmation_page(services):
     location = response["headers"]["Location"]
     assert location.startswith("http://127.0.0.1:8123/forms/referral-sent/?reference=")
     assert "letter_date=2026-10-01" in location
+    assert "service=" + referral()["service"] in location  # the next steps for the service asked for, without JS
 
 
 def test_a_plain_form_post_with_errors_gets_the_form_back_with_answers_kept(services):
