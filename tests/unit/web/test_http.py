@@ -109,7 +109,8 @@ def test_a_plain_form_post_is_redirected_to_the_confirmation_page(services):
     location = response["headers"]["Location"]
     assert location.startswith("http://127.0.0.1:8123/forms/referral-sent/?reference=")
     assert "letter_date=2026-10-01" in location
-    assert "service=" + referral()["service"] in location  # the next steps for the service asked for, without JS
+    # The next steps for the service asked for, without JavaScript too.
+    assert "service=" + referral()["service"] in location
 
 
 def test_a_plain_form_post_with_errors_gets_the_form_back_with_answers_kept(services):
