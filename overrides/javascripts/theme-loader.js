@@ -1,0 +1,67 @@
+/* The theme's script (about 35 KB gzipped) loads only when search is wanted; until then the page is plain HTML and
+   CSS: the drawer, the language menu and the header are CSS toggles. hooks/assets.py puts this script where the
+   theme had its own, with the theme's script (data-bundle) and md-scope.js (data-md-scope) to load later. */
+(function () {
+  var me = document.currentScript;
+  var root = document.documentElement;
+  // The theme hides the search button from browsers without JavaScript ("no-js"); this one has it.
+  root.classList.remove("no-js");
+  root.classList.add("js");
+  var toggle = document.getElementById("__search");
+  var input = document.querySelector(".md-search__input");
+  var started = false;
+
+  function script(src, scope) {
+    return new Promise(function (resolve, reject) {
+      var tag = document.createElement("script");
+      tag.src = src;
+      if (scope) tag.setAttribute("data-scope", scope);
+      tag.onload = resolve;
+      tag.onerror = reject;
+      document.body.appendChild(tag);
+    });
+  }
+
+  function load() {
+    if (started) return;
+    started = true;
+    document.removeEventListener("keydown", onKey);
+    script(me.getAttribute("data-md-scope"), me.getAttribute("data-scope")).then(function () {
+      // md-scope.js holds the search index back until search is wanted: it is, now.
+      if (toggle) toggle.dispatchEvent(new Event("change", { bubbles: true }));
+      // The theme starts on DOMContentLoaded, long past: its listener runs as soon as it is added.
+      var add = document.addEventListener;
+      document.addEventListener = function (type, listener) {
+        if (type !== "DOMContentLoaded") return add.apply(this, arguments);
+        setTimeout(function () { listener.call(document, new Event(type)); });
+      };
+      function restore() { document.addEventListener = add; }
+      return script(me.getAttribute("data-bundle")).then(restore, restore);
+    });
+  }
+
+  function openSearch() {
+    if (toggle && !toggle.checked) toggle.checked = true;
+    if (input) { input.focus(); input.select(); }
+    load();
+  }
+
+  function typing(el) {
+    return el && (/^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName) || el.isContentEditable);
+  }
+
+  // The theme's own keys until it is here: s, f and / open search; Enter opens a menu section that has focus.
+  function onKey(e) {
+    if (e.metaKey || e.ctrlKey || e.altKey || typing(document.activeElement)) return;
+    if (e.key === "s" || e.key === "f" || e.key === "/") {
+      e.preventDefault();
+      openSearch();
+    } else if (e.key === "Enter" && document.activeElement instanceof HTMLLabelElement) {
+      document.activeElement.click();
+    }
+  }
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("focusin", function (e) { if (e.target === input) load(); });
+  if (toggle) toggle.addEventListener("change", function () { if (toggle.checked) openSearch(); });
+  if (/[?&]q=/.test(location.search)) load();  // a search linked to (?q=words)
+})();
