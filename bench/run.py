@@ -121,9 +121,12 @@ def _first_view(page, path: str, responses: list) -> dict:
         except Exception:  # noqa: S112 - redirects and aborted requests have no body
             continue
         kind = (response.headers.get("content-type") or "").split(";")[0]
-        if kind in {"text/css", "application/javascript", "text/javascript"} and not _kept_a_year(
-            response.headers.get("cache-control", "")
-        ):
+        if kind in {
+            "text/css",
+            "application/javascript",
+            "text/javascript",
+            *IMAGE_TYPES,
+        } and not _kept_a_year(response.headers.get("cache-control", "")):
             short_lived.add(response.url.split("/", 3)[-1])
         if kind in IMAGE_TYPES:
             images += len(body)

@@ -3,10 +3,14 @@
 - The theme's script (about 35 KB gzipped) is not loaded with the page: overrides/javascripts/theme-loader.js takes
   its place and loads it, with docs/javascripts/md-scope.js, only when someone opens search.
 - The stylesheets in each page's head (the theme's, then extra_css, then overrides/stylesheets/theme-lite.css) become
-  one file.
-- Every stylesheet and script a page names is copied to static/NAME.HASH.EXT, named by its content, and the pages
-  name that copy: it never changes, so browsers and CloudFront keep it for a year (devserver.py, template.yaml). The
-  files keep their old names too, for anything that names them directly (functions/forms/templates/page.html).
+  one file, without the rules that nothing on the site can use (see `purge`).
+- Every stylesheet and script a page names is copied to static/NAME.HASH.EXT, named by its content, and
+  the pages name that copy: it never changes, so browsers and CloudFront keep it for a year (devserver.py,
+  template.yaml). The files keep their old names too, for anything that names them directly
+  (functions/forms/templates/page.html names stylesheets/extra.css).
+
+Every page has the same stylesheets in its head (the ones a few pages add, forms.css and the like, are in the
+page's content: hooks/forms.py), so there is one combined stylesheet for the whole site.
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import tinycss2
 from mkdocs.plugins import event_priority
+
+ROOT = Path(__file__).resolve().parent.parent
 
 STATIC = "static"
 LOADER = "javascripts/theme-loader.js"
@@ -27,7 +35,8 @@ COMBINED_CSS = "stylesheets/site.css"
 
 _BUNDLE = re.compile(r'<script src="([^"]*?)assets/javascripts/bundle\.[0-9a-f]+\.min\.js"></script>')
 _HEAD_STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)">\n?')
-# A stylesheet or script named by a page: href, src, or data-* (the loader's data-bundle and data-md-scope).
+# A stylesheet or script named by a page: href, src, or data-* (the loader's data-bundle and data-md-scope). Pictures
+# keep their names and places (tests/browser/test_easy_read.py: Easy Read pictures are under easy-read/images/).
 _ASSET_REF = re.compile(r'(\s(?:href|src|data-[a-z-]+)=")([^":?#]+\.(?:css|js))"')
 
 
@@ -122,11 +131,11 @@ def on_post_build(config, **kwargs):
     if plugin is not None and plugin.building:
         return  # a language's own build, inside the English one: the whole site is done once, at the end
     site = Path(config["site_dir"])
-    for target, sources in config["extra"].get("kids_combined_css", {}).items():
-        (site / target).write_text(
-            "".join((site / s).read_text(encoding="utf-8").rstrip("\n") + "\n" for s in sources),
-            encoding="utf-8",
-        )
+    combined = config["extra"].get("kids_combined_css", {})
+    words = used_words(site) if combined else set()
+    for target, sources in combined.items():
+        css = "".join((site / s).read_text(encoding="utf-8").rstrip("\n") + "\n" for s in sources)
+        (site / target).write_text(purge(css, words), encoding="utf-8")
     base = _base_path(config)
     done: dict[str, str] = {}
     for html in site.rglob("*.html"):
@@ -148,3 +157,152 @@ def _hash_references(text: str, page_dir: str, site: Path, base: str, done: dict
         return f'{match.group(1)}{_reference(target, page_dir, ref, base)}"'
 
     return _ASSET_REF.sub(hashed, text)
+
+
+# ---------------------------------------------------------------- rules nothing can use
+# As PurgeCSS does: a selector is kept when every class, id, element and attribute name it needs (outside :not(),
+# :is() and the like, whose insides are not needed) is a word of something that can be on a page: the built pages'
+# tags, our scripts (forms.js draws Check your answers, error summaries and the views form's questions), the
+# server's templates (a form shown again with its errors, the confirmations), and the theme's script (search
+# results, the header's title, the table wrapper ...) less the features this site has not turned on in mkdocs.yml.
+# Then custom properties nothing reads and @keyframes nothing runs go too.
+
+THEME_FEATURES_OFF = (
+    "md-annotation",  # code annotations
+    "data-md-annotation",
+    "md-code",  # code blocks' copy and select buttons
+    "md-clipboard",
+    "data-md-copying",
+    "md-dialog--",  # the "copied" message
+    "highlight",  # highlighted code
+    "filename",
+    "md-tooltip",  # content.tooltips
+    "md-tag",  # tags
+    "md-version",  # versions (mike)
+    "md-source",  # repository facts (no repo_url)
+    "md-status",
+    "tabbed-",  # content tabs
+    "mermaid",
+    "footnote",
+    "data-md-color",  # palettes (palette: {})
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_CUSTOM = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*")
+_VAR = re.compile(r"var\(\s*(--[A-Za-z0-9_-]+)")
+_TAG = re.compile(r"<[^>]+>")
+_FUNCTION = re.compile(r":[a-zA-Z-]+\(")
+_ATTRIBUTE_VALUE = re.compile(r"\[\s*([^\]=~|^$*\s]+)[^\]]*\]")
+_NEEDED = re.compile(r"\\.|::?[A-Za-z-]+|\[([A-Za-z_-][A-Za-z0-9_-]*)|[.#]?(-?[A-Za-z_][A-Za-z0-9_-]*)")
+
+
+def used_words(site: Path) -> set[str]:
+    """Every word that can name a class, id, element or attribute on one of the site's pages, and every custom
+    property (--name) a page or script names."""
+    texts = [tag for html in site.rglob("*.html") for tag in _TAG.findall(html.read_text(encoding="utf-8"))]
+    texts += [
+        t.read_text(encoding="utf-8") for t in (ROOT / "functions" / "forms" / "templates").glob("*.html")
+    ]
+    texts += [s.read_text(encoding="utf-8") for s in (site / "javascripts").glob("*.js")]
+    words = {w for text in texts for w in [*_WORD.findall(text), *_CUSTOM.findall(text)]}
+    # The stylesheets only some pages load (forms.css ...) read our custom properties (var(--kids-border)).
+    words.update(
+        name
+        for sheet in (site / "stylesheets").glob("*.css")
+        for name in _VAR.findall(sheet.read_text("utf-8"))
+    )
+    for bundle in (site / "assets" / "javascripts").glob("bundle.*.js"):
+        text = bundle.read_text(encoding="utf-8")
+        words.update(
+            w for w in [*_WORD.findall(text), *_CUSTOM.findall(text)] if not w.startswith(THEME_FEATURES_OFF)
+        )
+    return words
+
+
+def _without_functions(selector: str) -> str:
+    """The selector without the insides of :not(), :is(), :where(), :has() and the like."""
+    out, index = [], 0
+    while match := _FUNCTION.search(selector, index):
+        out.append(selector[index : match.start()])
+        depth, index = 1, match.end()
+        while index < len(selector) and depth:
+            depth += {"(": 1, ")": -1}.get(selector[index], 0)
+            index += 1
+    out.append(selector[index:])
+    return "".join(out)
+
+
+def needed(selector: str) -> set[str]:
+    """The names a selector needs on a page: classes, ids, elements, attributes (pseudo-classes need nothing)."""
+    plain = _ATTRIBUTE_VALUE.sub(r"[\1", _without_functions(selector))
+    return {m.group(1) or m.group(2) for m in _NEEDED.finditer(plain) if m.group(1) or m.group(2)}
+
+
+def _selectors(prelude: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in prelude:
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*parts, current.strip()]
+
+
+def _kept_rules(rules: Iterable, words: set[str]) -> list:
+    kept = []
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            selectors = [s for s in _selectors(tinycss2.serialize(rule.prelude)) if needed(s) <= words]
+            if selectors:
+                rule.prelude = tinycss2.parse_component_value_list(",".join(selectors))
+                kept.append(rule)
+        elif rule.type == "at-rule" and rule.lower_at_keyword in {"media", "supports"} and rule.content:
+            inner = _kept_rules(tinycss2.parse_rule_list(rule.content), words)
+            if inner:
+                rule.content = tinycss2.parse_component_value_list("".join(r.serialize() for r in inner))
+                kept.append(rule)
+        elif rule.type not in {"whitespace", "comment"}:
+            kept.append(rule)
+    return kept
+
+
+def _declarations(rule, keep) -> None:
+    """Keep only the custom properties `keep` says yes to, in this rule and the rules inside it."""
+    if rule.type == "at-rule" and rule.lower_at_keyword in {"media", "supports"} and rule.content:
+        inner = tinycss2.parse_rule_list(rule.content)
+        for each in inner:
+            _declarations(each, keep)
+        rule.content = tinycss2.parse_component_value_list("".join(r.serialize() for r in inner))
+    elif rule.type == "qualified-rule":
+        declarations = tinycss2.parse_blocks_contents(rule.content)
+        chosen = [
+            d
+            for d in declarations
+            if d.type == "declaration" and (not d.name.startswith("--") or keep(d.name))
+        ]
+        rule.content = tinycss2.parse_component_value_list(";".join(d.serialize() for d in chosen))
+
+
+def purge(css: str, words: set[str]) -> str:
+    """The stylesheet without the rules, custom properties and animations that nothing on the site can use."""
+    rules = _kept_rules(tinycss2.parse_stylesheet(css), words)
+    text = "".join(r.serialize() for r in rules)
+    for _ in range(10):  # a custom property read only by another one that goes, goes too
+        read = set(_VAR.findall(text)) | {w for w in words if w.startswith("--")}
+        for rule in rules:
+            _declarations(rule, read.__contains__)
+        text, before = "".join(r.serialize() for r in rules), text
+        if text == before:
+            break
+    # An animation nothing names goes (the theme's for features this site does not use).
+    outside = "".join(
+        r.serialize() for r in rules if not (r.type == "at-rule" and r.lower_at_keyword == "keyframes")
+    )
+    rules = [
+        r
+        for r in rules
+        if not (r.type == "at-rule" and r.lower_at_keyword == "keyframes")
+        or tinycss2.serialize(r.prelude).strip() in set(_WORD.findall(outside))
+    ]
+    return "".join(r.serialize() for r in rules) + "\n"

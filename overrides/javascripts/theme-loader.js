@@ -36,13 +36,24 @@
         setTimeout(function () { listener.call(document, new Event(type)); });
       };
       function restore() { document.addEventListener = add; }
+      // On starting, the theme closes the drawer and search (125 ms on): search stays open, as the person asked.
+      // (During a click a checkbox already shows its new state: unchecked here means the click closes search.)
+      function keepOpen(e) {
+        if (e.isTrusted || toggle.checked) return;
+        e.preventDefault();
+        toggle.removeEventListener("click", keepOpen, true);
+      }
+      if (toggle) {
+        toggle.addEventListener("click", keepOpen, true);
+        setTimeout(function () { toggle.removeEventListener("click", keepOpen, true); }, 2000);
+      }
       return script(me.getAttribute("data-bundle")).then(restore, restore);
     });
   }
 
   function openSearch() {
     if (toggle && !toggle.checked) toggle.checked = true;
-    if (input) { input.focus(); input.select(); }
+    if (input) input.focus();
     load();
   }
 
@@ -56,12 +67,14 @@
     if (e.key === "s" || e.key === "f" || e.key === "/") {
       e.preventDefault();
       openSearch();
+      if (input) input.select();
     } else if (e.key === "Enter" && document.activeElement instanceof HTMLLabelElement) {
       document.activeElement.click();
     }
   }
   document.addEventListener("keydown", onKey);
   document.addEventListener("focusin", function (e) { if (e.target === input) load(); });
-  if (toggle) toggle.addEventListener("change", function () { if (toggle.checked) openSearch(); });
+  // The search button (a label for the toggle) on phones; not the change md-scope.js is told of above.
+  if (toggle) toggle.addEventListener("change", function (e) { if (e.isTrusted && toggle.checked) openSearch(); });
   if (/[?&]q=/.test(location.search)) load();  // a search linked to (?q=words)
 })();

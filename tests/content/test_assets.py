@@ -1,5 +1,6 @@
 """What each built page loads (issue 20, hooks/assets.py): one stylesheet in the head, no theme script until search
-is wanted, and every stylesheet and script under a name that changes with its content."""
+is wanted, every stylesheet and script under a name that changes with its content, and in the stylesheet
+no rule that nothing on the site can use."""
 
 from __future__ import annotations
 
@@ -100,3 +101,43 @@ def test_files_keep_their_old_names_for_what_names_them_directly(site: Path) -> 
     # functions/forms/templates/page.html (a form shown again when its page cannot be read) names extra.css.
     assert (site / "stylesheets" / "extra.css").is_file()
     assert (site / "javascripts" / "forms.js").is_file()
+
+
+def test_rules_nothing_can_use_go_and_the_rest_stay() -> None:
+    css = (
+        ":root{--used:1px;--unused:url('data:image/svg+xml;charset=utf-8,<svg/>');--only-by-unused:2px}"
+        ".kept{margin:var(--used)}.gone{margin:var(--only-by-unused);animation:spin 1s}"
+        "@media screen{.gone,.kept:hover>p::before{color:red}.gone{color:blue}}"
+        "a:not(.absent){color:green}[data-md-toggle=search]:checked~.kept{display:block}"
+        "@keyframes spin{to{opacity:0}}@keyframes pulse{to{opacity:1}}.kept{animation:pulse 1s}"
+    )
+    out = assets.purge(css, {"kept", "p", "a", "data-md-toggle"})
+    assert ".gone" not in out and "--unused" not in out and "--only-by-unused" not in out
+    assert "@keyframes spin" not in out and "@keyframes pulse" in out
+    assert "--used:1px" in out and ".kept{margin:var(--used)}" in out
+    assert "@media screen{.kept:hover>p::before{color:red}}" in out
+    assert "a:not(.absent){color:green}" in out  # what :not() names need not be on a page
+    assert "[data-md-toggle=search]:checked~.kept{display:block}" in out
+
+
+def test_what_scripts_draw_and_the_server_renders_keeps_its_rules(site: Path) -> None:
+    words = assets.used_words(site)
+    # forms.js draws Check your answers and error summaries; the server renders a form shown again with errors.
+    script = (site / "javascripts" / "forms.js").read_text(encoding="utf-8")
+    drawn = set(re.findall(r"(?<![\w-])kids-[a-z0-9_-]+", script))
+    assert drawn and drawn <= words
+    # The theme's script draws the search results; features the site has not turned on are left out.
+    assert "md-search-result__item" in words
+    assert not {w for w in words if w.startswith(("tabbed-", "md-annotation", "md-tooltip"))}
+
+
+def test_the_stylesheet_keeps_search_and_drops_features_the_site_does_not_use(
+    site: Path, pages: dict[str, str]
+) -> None:
+    (sheet,) = {
+        p for p in named("index.html", pages["index.html"].split("</head>", 1)[0]) if p.endswith(".css")
+    }
+    text = (site / sheet).read_text(encoding="utf-8")
+    assert ".md-search-result__item" in text and ".md-nav__link" in text and ".md-skip" in text
+    assert ".tabbed-set" not in text and ".md-annotation" not in text and ".mermaid" not in text
+    assert "[dir=rtl]" in text
