@@ -98,11 +98,15 @@ def page_weights(url: str, paths: list[str]) -> list[dict]:
             first = network.take()
             page.goto(url + following, wait_until="networkidle")
             repeat = network.take()
-            again = [r for r in repeat if r["network"] and r["url"] in {f["url"] for f in first}]
+            seen = {f["url"] for f in first if "/api/" not in f["url"]}  # the API's answers are never kept
+            again = [r for r in repeat if r["network"] and r["url"] in seen]
             fetched = [r for r in repeat if r["network"]]
+            # Files the first page did not use (a form's own script, an Easy Read page's pictures): new, not again.
+            new = [r for r in fetched if r["url"] != url + following and r not in again]
             rows.setdefault(following, {"page": following or "(home)"}).update(
                 {
                     "repeat_requests": len(fetched),
+                    "repeat_new_files": len(new),
                     "repeat_kb": round(sum(r["bytes"] for r in fetched) / 1024, 1),
                     "repeat_fetched_again": sorted({r["url"].removeprefix(url) for r in again}),
                 }
@@ -121,12 +125,9 @@ def _first_view(page, path: str, responses: list) -> dict:
         except Exception:  # noqa: S112 - redirects and aborted requests have no body
             continue
         kind = (response.headers.get("content-type") or "").split(";")[0]
-        if kind in {
-            "text/css",
-            "application/javascript",
-            "text/javascript",
-            *IMAGE_TYPES,
-        } and not _kept_a_year(response.headers.get("cache-control", "")):
+        if kind in {"text/css", "application/javascript", "text/javascript"} and not _kept_a_year(
+            response.headers.get("cache-control", "")
+        ):
             short_lived.add(response.url.split("/", 3)[-1])
         if kind in IMAGE_TYPES:
             images += len(body)
@@ -538,10 +539,14 @@ def print_table(results: dict) -> None:
         if rows:
             first = [r["gzip_kb"] for r in rows]
             repeat = [r["repeat_kb"] for r in rows]
+            only_page = sum(1 for r in rows if r["repeat_requests"] == 1)
             print(
                 f"{kind} pages ({len(rows)}): first view {min(first)}-{max(first)} KB gzipped (median "
                 f"{statistics.median(first)}); repeat view {min(repeat)}-{max(repeat)} KB sent (median "
-                f"{statistics.median(repeat)}), {max(r['repeat_requests'] for r in rows)} request(s) at most"
+                f"{round(statistics.median(repeat), 1)}): the page alone on {only_page}, the others also files the "
+                f"page before did not use (up to {max(r['repeat_new_files'] for r in rows)}), none fetched again"
+                if not any(r["repeat_fetched_again"] for r in rows)
+                else f"{kind} pages: some repeat views fetched files again (see below)"
             )
     for row in results.get("lighthouse", []):
         if "error" in row:

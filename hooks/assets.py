@@ -1,7 +1,7 @@
 """MkDocs hook: a light first view, and repeat views that fetch only the page.
 
-- The theme's script (about 35 KB gzipped) is not loaded with the page: overrides/javascripts/theme-loader.js takes
-  its place and loads it, with docs/javascripts/md-scope.js, only when someone opens search.
+- The theme's script (about 35 KB gzipped) is not loaded with the page: overrides/javascripts/theme-loader.js (in the
+  head) loads it, with docs/javascripts/md-scope.js, only when someone opens search.
 - The stylesheets in each page's head (the theme's, then extra_css, then overrides/stylesheets/theme-lite.css) become
   one file, without the rules that nothing on the site can use (see `purge`).
 - Every stylesheet and script a page names is copied to static/NAME.HASH.EXT, named by its content, and
@@ -94,17 +94,17 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
             head = _HEAD_STYLESHEET.sub(one_link, head)
 
     # The theme's script, and md-scope.js (overrides/partials/javascripts/base.html no longer runs it in the head),
-    # only when search is wanted.
-    def loader(match: re.Match[str]) -> str:
-        bundle = match.group(0)[len('<script src="') : -len('"></script>')]
-        prefix = match.group(1)
+    # only when search is wanted: the loader takes their place, in the head (see theme-loader.js).
+    found = _BUNDLE.search(body)
+    if found:
+        prefix = found.group(1)
+        bundle = found.group(0)[len('<script src="') : -len('"></script>')]
         scope = prefix[:-1] if len(prefix) > 1 else (prefix or ".")
-        return (
+        body = body[: found.start()] + body[found.end() :]
+        head += (
             f'<script src="{prefix}{LOADER}" data-bundle="{bundle}" data-md-scope="{prefix}{MD_SCOPE}" '
-            f'data-scope="{scope}"></script>'
+            f'data-scope="{scope}"></script>\n'
         )
-
-    body = _BUNDLE.sub(loader, body, count=1)
     return head + sep + body
 
 

@@ -1,15 +1,17 @@
 /* The theme's script (about 35 KB gzipped) loads only when search is wanted; until then the page is plain HTML and
-   CSS: the drawer, the language menu and the header are CSS toggles. hooks/assets.py puts this script where the
-   theme had its own, with the theme's script (data-bundle) and md-scope.js (data-md-scope) to load later. */
+   CSS: the drawer, the language menu and the header are CSS toggles. hooks/assets.py puts this script in the head
+   (small, and kept a year), with the theme's script (data-bundle) and md-scope.js (data-md-scope) to load later.
+   In the head, so that the page is first drawn as it will stay: "js" is set before anything is drawn. */
 (function () {
   var me = document.currentScript;
   var root = document.documentElement;
   // The theme hides the search button from browsers without JavaScript ("no-js"); this one has it.
   root.classList.remove("no-js");
   root.classList.add("js");
-  var toggle = document.getElementById("__search");
-  var input = document.querySelector(".md-search__input");
   var started = false;
+
+  function toggle() { return document.getElementById("__search"); }
+  function input() { return document.querySelector(".md-search__input"); }
 
   function script(src, scope) {
     return new Promise(function (resolve, reject) {
@@ -26,9 +28,10 @@
     if (started) return;
     started = true;
     document.removeEventListener("keydown", onKey);
+    var search = toggle();
     script(me.getAttribute("data-md-scope"), me.getAttribute("data-scope")).then(function () {
       // md-scope.js holds the search index back until search is wanted: it is, now.
-      if (toggle) toggle.dispatchEvent(new Event("change", { bubbles: true }));
+      search.dispatchEvent(new Event("change", { bubbles: true }));
       // The theme starts on DOMContentLoaded, long past: its listener runs as soon as it is added.
       var add = document.addEventListener;
       document.addEventListener = function (type, listener) {
@@ -39,21 +42,22 @@
       // On starting, the theme closes the drawer and search (125 ms on): search stays open, as the person asked.
       // (During a click a checkbox already shows its new state: unchecked here means the click closes search.)
       function keepOpen(e) {
-        if (e.isTrusted || toggle.checked) return;
+        if (e.isTrusted || search.checked) return;
         e.preventDefault();
-        toggle.removeEventListener("click", keepOpen, true);
+        search.removeEventListener("click", keepOpen, true);
       }
-      if (toggle) {
-        toggle.addEventListener("click", keepOpen, true);
-        setTimeout(function () { toggle.removeEventListener("click", keepOpen, true); }, 2000);
-      }
+      search.addEventListener("click", keepOpen, true);
+      setTimeout(function () { search.removeEventListener("click", keepOpen, true); }, 2000);
       return script(me.getAttribute("data-bundle")).then(restore, restore);
     });
   }
 
   function openSearch() {
-    if (toggle && !toggle.checked) toggle.checked = true;
-    if (input) input.focus();
+    var search = toggle();
+    var query = input();
+    if (!search || !query) return;
+    search.checked = true;
+    query.focus();
     load();
   }
 
@@ -67,14 +71,18 @@
     if (e.key === "s" || e.key === "f" || e.key === "/") {
       e.preventDefault();
       openSearch();
-      if (input) input.select();
+      if (input()) input().select();
     } else if (e.key === "Enter" && document.activeElement instanceof HTMLLabelElement) {
       document.activeElement.click();
     }
   }
   document.addEventListener("keydown", onKey);
-  document.addEventListener("focusin", function (e) { if (e.target === input) load(); });
+  document.addEventListener("focusin", function (e) {
+    if (e.target.classList && e.target.classList.contains("md-search__input")) load();
+  });
   // The search button (a label for the toggle) on phones; not the change md-scope.js is told of above.
-  if (toggle) toggle.addEventListener("change", function (e) { if (e.isTrusted && toggle.checked) openSearch(); });
-  if (/[?&]q=/.test(location.search)) load();  // a search linked to (?q=words)
+  document.addEventListener("change", function (e) {
+    if (e.isTrusted && e.target.id === "__search" && e.target.checked) openSearch();
+  });
+  if (/[?&]q=/.test(location.search)) document.addEventListener("DOMContentLoaded", load);  // a linked search (?q=)
 })();

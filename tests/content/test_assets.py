@@ -64,13 +64,16 @@ def test_every_stylesheet_and_script_a_page_names_is_named_by_its_content(
         assert hashlib.sha256(data).hexdigest()[:10] == HASHED.match(path).group(1), path  # type: ignore[union-attr]
 
 
-def test_each_page_has_one_stylesheet_in_its_head_and_no_script_that_holds_it_up(
-    pages: dict[str, str],
+def test_each_page_has_one_stylesheet_and_one_small_script_in_its_head(
+    site: Path, pages: dict[str, str]
 ) -> None:
     for page, text in pages.items():
         head = text.split("</head>", 1)[0]
         assert len(re.findall(r'<link rel="stylesheet"', head)) == 1, page
-        assert not re.findall(r"<script[^>]*\ssrc=", head), page
+        scripts = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", head)
+        assert len(scripts) == 1 and "theme-loader." in scripts[0], page
+        (loader,) = named(page, f' src="{scripts[0]}"')
+        assert (site / loader).stat().st_size < 3000  # not the theme's script (114 KB)
 
 
 def test_the_theme_script_loads_only_through_the_loader(site: Path, pages: dict[str, str]) -> None:
