@@ -10,6 +10,7 @@ import argparse
 import base64
 import functools
 import gzip
+import hashlib
 import json
 import logging
 import mimetypes
@@ -58,6 +59,28 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(self), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+# Files under /static/ are named by their content (hooks/assets.py): a new version is a new name, so a browser keeps
+# each for a year and never asks again (as CloudFront says on AWS, template.yaml). Pages are asked about again each
+# time (no-cache) and answered 304 when unchanged (their ETag); anything else is kept five minutes.
+IMMUTABLE_FOLDER = "static"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def cache_control(relative: str, status: int) -> str:
+    """Cache-Control for a site file (its path inside the site) answered with status."""
+    if status != 200 or relative.endswith(".html"):
+        return "no-cache"
+    if relative.startswith(IMMUTABLE_FOLDER + "/"):
+        return IMMUTABLE
+    return "public, max-age=300"
+
+
+@functools.lru_cache(maxsize=512)
+def etag(data: bytes) -> str:
+    """A weak validator (the same for the gzipped and the plain body, which mean the same)."""
+    return 'W/"' + hashlib.sha256(data).hexdigest()[:20] + '"'
 
 
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
@@ -146,7 +169,8 @@ def make_handler(site_dir: Path, own_services=None):
             self.send_response(status)
             for key, value in {**SECURITY_HEADERS, **headers}.items():
                 self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
+            if status != 304:  # a 304's length would be that of the page it stands for
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -257,8 +281,19 @@ def make_handler(site_dir: Path, own_services=None):
                 "application/json",
             }:
                 content_type += "; charset=utf-8"
-            cache = "no-cache" if target.suffix == ".html" or status != 200 else "public, max-age=300"
-            headers = {"Content-Type": content_type, "Cache-Control": cache, "Vary": "Accept-Encoding"}
+            relative = target.relative_to(site_root).as_posix() if status == 200 else ""
+            headers = {
+                "Content-Type": content_type,
+                "Cache-Control": cache_control(relative, status),
+                "Vary": "Accept-Encoding",
+            }
+            if status == 200:
+                headers["ETag"] = etag(data)
+                asked = {tag.strip() for tag in (self.headers.get("If-None-Match") or "").split(",")}
+                if headers["ETag"] in asked or "*" in asked:
+                    del headers["Content-Type"]
+                    self._send(304, headers, b"")
+                    return
             if compressible(content_type, data) and "gzip" in self.headers.get("Accept-Encoding", ""):
                 data = gzipped(data)
                 headers["Content-Encoding"] = "gzip"

@@ -58,14 +58,17 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files, *
 
 
 def page_assets(src_uri: str, html: str, base: str) -> tuple[str, str]:
-    """The styles and the scripts only some pages need, so that every other page stays light."""
+    """The styles and the scripts only some pages need, so that every other page stays light.
+
+    The scripts are deferred: the page is read to its end without waiting for them, and they run before it is first
+    drawn as a rule, so the form is not drawn once without them and then again (a layout shift, Lighthouse's CLS)."""
     styles, scripts = [], []
     if FORM_START in html or "data-kids-fill" in html:
         styles.append(f'<link rel="stylesheet" href="{base}stylesheets/forms.css">')
-        scripts.append(f'<script src="{base}javascripts/forms.js"></script>')
+        scripts.append(f'<script src="{base}javascripts/forms.js" defer></script>')
     if src_uri.startswith("forms/child-views"):
         styles.append(f'<link rel="stylesheet" href="{base}stylesheets/views.css">')
-        scripts.append(f'<script src="{base}javascripts/views.js"></script>')
+        scripts.append(f'<script src="{base}javascripts/views.js" defer></script>')
     if src_uri.startswith("easy-read/"):
         styles.append(f'<link rel="stylesheet" href="{base}stylesheets/easy-read.css">')
     return "".join(styles), "".join(scripts)

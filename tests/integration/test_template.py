@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
+import devserver
 from functions.forms.domain.paths import SCHEMAS_DIR
 from functions.forms.domain.schemas import FORM_FILES
+from hooks import assets
 from tests.integration.cfn import ROOT, TEMPLATE, functions, load_template, of_type
 
 # Read by the code but never on AWS: the local server's settings, and limits whose code default is the intent.
@@ -298,7 +300,10 @@ def test_the_site_sends_strict_security_headers(template: dict[str, Any]) -> Non
     }
     distribution = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
     behaviours = [distribution["DefaultCacheBehavior"], *distribution["CacheBehaviors"]]
-    assert all(b["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"} for b in behaviours)
+    # The files named by their content have a policy of their own: the same security headers, and a year's keep
+    # (test_files_named_by_their_content_are_kept_a_year_and_pages_are_asked_about_each_time).
+    policies = {"SecurityHeadersPolicy", "StaticAssetsPolicy"}
+    assert all(b["ResponseHeadersPolicyId"] in [{"Ref": p} for p in policies] for b in behaviours)
     (site,) = [o for o in distribution["Origins"] if o["Id"] == "site"]
     assert site["OriginAccessControlId"] and site["S3OriginConfig"]["OriginAccessIdentity"] == ""
     assert distribution["CustomErrorResponses"][0]["ResponsePagePath"] == "/404.html"
@@ -552,3 +557,47 @@ def test_the_worker_caps_team_emails_and_deferred_emails_raise_an_alarm(template
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["TreatMissingData"] == "notBreaching"
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+# ---------------------------------------------------------------- issue 20: repeat views fetch only the page
+
+
+def test_files_named_by_their_content_are_kept_a_year_and_pages_are_asked_about_each_time(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    distribution = resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (static,) = [b for b in distribution["CacheBehaviors"] if b["PathPattern"] == f"/{assets.STATIC}/*"]
+    assert static["TargetOriginId"] == "site"
+    assert static["CachePolicyId"] == "658327ea-f89d-4fab-a63d-7e88639e58f6"  # Managed-CachingOptimized
+    assert static["ResponseHeadersPolicyId"] == {"Ref": "StaticAssetsPolicy"}
+    # Before the behaviours of the API and the confirmation pages would matter, /static/* matches nothing else.
+    assert all(
+        not b["PathPattern"].startswith(f"/{assets.STATIC}")
+        for b in distribution["CacheBehaviors"]
+        if b is not static
+    )
+
+    def custom(policy: str) -> dict[str, tuple[str, bool]]:
+        config = resources[policy]["Properties"]["ResponseHeadersPolicyConfig"]
+        return {h["Header"]: (h["Value"], h["Override"]) for h in config["CustomHeadersConfig"]["Items"]}
+
+    assert custom("StaticAssetsPolicy")["Cache-Control"] == (devserver.IMMUTABLE, True)
+    assert devserver.IMMUTABLE == "public, max-age=31536000, immutable"
+    # Pages (and the API, whose own no-store is kept: Override false) are asked about again every time.
+    assert custom("SecurityHeadersPolicy")["Cache-Control"] == ("no-cache", False)
+    assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+
+    # The same security headers on both.
+    def security(policy: str) -> tuple[Any, dict[str, tuple[str, bool]]]:
+        config = resources[policy]["Properties"]["ResponseHeadersPolicyConfig"]
+        return config["SecurityHeadersConfig"], {
+            k: v for k, v in custom(policy).items() if k != "Cache-Control"
+        }
+
+    assert security("StaticAssetsPolicy") == security("SecurityHeadersPolicy")
+    removed = {
+        p: resources[p]["Properties"]["ResponseHeadersPolicyConfig"]["RemoveHeadersConfig"]
+        for p in ("StaticAssetsPolicy", "SecurityHeadersPolicy")
+    }
+    assert removed["StaticAssetsPolicy"] == removed["SecurityHeadersPolicy"]
