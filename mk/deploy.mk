@@ -50,5 +50,6 @@ deploy-site: $(STAMP) ## Build the site with the stack's SiteUrl and ApiUrl and 
 	site=$$(out SiteUrl); api=$$(out ApiUrl); \
 	echo "Building for SITE_URL=$$site API_URL=$$api"; \
 	SITE_URL="$$site" API_URL="$$api" $(BIN)/mkdocs build --strict -d site && \
-	aws s3 sync site/ "s3://$$bucket/" --delete --only-show-errors && \
+	aws s3 sync site/static/ "s3://$$bucket/static/" --only-show-errors && \
+	aws s3 sync site/ "s3://$$bucket/" --delete --exclude "static/*" --only-show-errors && \
 	aws cloudfront create-invalidation --distribution-id "$$distribution" --paths "/*" --query Invalidation.Id --output text
