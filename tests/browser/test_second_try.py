@@ -945,3 +945,35 @@ def test_the_team_email_names_the_drawing_as_sent_with_its_type_and_real_size(pa
     assert "0.0 MB" not in text
     ids = re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
     assert ids == [], ids  # no file is listed by its raw id
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_server_sides_new_states_pass_axe_on_phones(browser, site_url, watch, live_server, width):
+    """A late family's confirmation (English and Arabic), and errors across fields, at 390 and 320 px."""
+    import datetime as dt
+
+    context, page = _new_page(
+        browser, site_url, watch, viewport={"width": width, "height": 700}, is_mobile=True, has_touch=True
+    )
+    late = months_before(dt.date.today(), 3).isoformat()
+    try:
+        for prefix in ("", "ar/"):
+            page.goto(f"{live_server.url}{prefix}forms/referral-sent/?reference=ABCD2345&letter_date={late}")
+            passed = page.locator('[data-kids-needs="contact_passed"]')
+            assert passed.is_visible()
+            tel_link_in(passed)
+            assert page.evaluate(
+                "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+            )
+            no_axe_violations(page)
+        page.goto(live_server.url + "forms/referral/")
+        fill_referral(page, "Pip Phoneless")
+        page.locator("[data-field='you.contact_preference']").get_by_label("Phone", exact=True).check()
+        page.get_by_label("Your full name").fill("")
+        page.get_by_role("button", name="Continue").click()
+        page.locator("[data-kids-error-summary]").wait_for(state="visible")
+        no_axe_violations(page)
+    finally:
+        context.close()
+    watch.console_errors = [e for e in watch.console_errors if "status of 400" not in e]
+    _assert_clean(watch)
