@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from functions.forms.application.services import Services
 from functions.forms.application.uploads import check_added
@@ -74,19 +75,27 @@ def _too_many(request: Request, services: Services) -> Response | None:
     )
 
 
+def _details(request: Request) -> tuple[dict[str, Any], Response | None]:
+    """A file's details sent as a small JSON object; or the 4xx that says what is wrong with them."""
+    body = request.body()
+    if len(body) > 4096:
+        return {}, problem(413, "The request is too large")
+    try:
+        details = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return {}, problem(400, "The file's details are not valid JSON")
+    if not isinstance(details, dict):
+        return {}, problem(400, "Send the file's details as a JSON object")
+    return details, None
+
+
 def new_upload(request: Request, services: Services) -> Response:
     """POST /api/uploads: a target for one file, after checking its declared size and type."""
     if request.content_type != "application/json":
         return problem(415, "Send the file's details as application/json")
-    body = request.body()
-    if len(body) > 4096:
-        return problem(413, "The request is too large")
-    try:
-        details = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return problem(400, "The file's details are not valid JSON")
-    if not isinstance(details, dict):
-        return problem(400, "Send the file's details as a JSON object")
+    details, unreadable = _details(request)
+    if unreadable is not None:
+        return unreadable
     filename, content_type, size = (
         details.get("filename"),
         details.get("content_type", ""),
@@ -120,15 +129,9 @@ def check(request: Request, services: Services) -> Response:
     upload_id = request.params["upload_id"]
     if not f.is_upload_id(upload_id):
         return problem(404, "There is no upload waiting at this address")
-    body = request.body()
-    if len(body) > 4096:
-        return problem(413, "The request is too large")
-    try:
-        details = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return problem(400, "The file's details are not valid JSON")
-    if not isinstance(details, dict):
-        return problem(400, "Send the file's details as a JSON object")
+    details, unreadable = _details(request)
+    if unreadable is not None:
+        return unreadable
     lang = languages.choose(details.get("lang"))
     name = f.sent_name(details.get("filename"))
     try:
